@@ -1,1 +1,527 @@
+//! The embedded default backend: SQLite in WAL mode, one file in the node's data directory.
+//!
+//! One writer connection, behind a mutex, takes every write in its own transaction with
+//! `synchronous = FULL`, so a commit that returned is on disk. Readers use a small pool of
+//! read-only connections and never wait for the writer (WAL). Blocking SQLite calls run on
+//! tokio's blocking pool.
+//!
+//! Architecture invariant: this crate decides nothing about access; it applies the
+//! [`Visibility`] it is given, exactly as [`Visibility::admits`] defines it.
 
+mod objects;
+mod rows;
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tanseeq_store::*;
+use uuid::Uuid;
+
+/// The file name of the database inside a node's data directory.
+pub const DATABASE_FILE: &str = "tanseeq.db";
+
+/// How long a connection waits for a lock held by another process (e.g. `tanseeq import`
+/// beside a running server) before giving up with [`StoreError::Unavailable`].
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Idle read connections kept open.
+const MAX_IDLE_READERS: usize = 16;
+
+/// Migrations, in order; `PRAGMA user_version` is the number applied.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<objects::Writer>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
+        configure(&conn, false).map_err(backend)?;
+        migrate(&conn)?;
+        let writer = objects::Writer::new(conn).map_err(backend)?;
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                path: path.to_owned(),
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// Opens the database of a node's data directory.
+    pub fn open_in(data_dir: &Path) -> Result<Self> {
+        Self::open(&data_dir.join(DATABASE_FILE))
+    }
+
+    /// The schema version this build expects and the one the file has.
+    pub fn schema_version(&self) -> Result<(usize, usize)> {
+        let have = self.inner.read_blocking(|c| {
+            c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+        })?;
+        Ok((MIGRATIONS.len(), have as usize))
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let inner = self.inner.clone();
+        run_blocking(move || inner.read_blocking(f)).await
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut objects::Writer) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let inner = self.inner.clone();
+        run_blocking(move || {
+            let mut writer = inner
+                .writer
+                .lock()
+                .map_err(|_| StoreError::Unavailable("writer lock poisoned".into()))?;
+            f(&mut writer)
+        })
+        .await
+    }
+}
+
+impl Inner {
+    fn read_blocking<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let pooled = self.readers.lock().ok().and_then(|mut pool| pool.pop());
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => {
+                let conn = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+                configure(&conn, true).map_err(backend)?;
+                conn
+            }
+        };
+        let result = f(&conn).map_err(backend);
+        if let Ok(mut pool) = self.readers.lock()
+            && pool.len() < MAX_IDLE_READERS
+        {
+            pool.push(conn);
+        }
+        result
+    }
+}
+
+async fn run_blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Backend(Box::new(e)))?
+}
+
+fn configure(conn: &Connection, read_only: bool) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    if !read_only {
+        // WAL: readers never block the writer; FULL: a returned commit survives power loss.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+    }
+    conn.pragma_update(None, "cache_size", -65536)?; // 64 MiB
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}
+
+fn migrate(conn: &Connection) -> Result<()> {
+    let have: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(backend)?;
+    let have = have as usize;
+    if have > MIGRATIONS.len() {
+        return Err(StoreError::Schema(format!(
+            "the database has schema version {have}, newer than this tanseeq ({}); upgrade tanseeq",
+            MIGRATIONS.len()
+        )));
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(have) {
+        let tx = conn.unchecked_transaction().map_err(backend)?;
+        tx.execute_batch(sql).map_err(backend)?;
+        tx.pragma_update(None, "user_version", (index + 1) as i64)
+            .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
+    match e {
+        rusqlite::Error::SqliteFailure(ref code, _)
+            if matches!(
+                code.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
+        {
+            StoreError::Unavailable(e.to_string())
+        }
+        other => StoreError::Backend(Box::new(other)),
+    }
+}
+
+/// Maps a unique-constraint failure to [`StoreError::AlreadyExists`].
+fn unique(what: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    let what = what.into();
+    move |e| match e {
+        rusqlite::Error::SqliteFailure(ref code, _)
+            if code.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            StoreError::AlreadyExists { what }
+        }
+        other => backend(other),
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend_name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn init_node(&self, node: &NodeRecord) -> Result<()> {
+        let node = node.clone();
+        self.write(move |w| {
+            w.conn
+                .execute(
+                    "INSERT INTO node (id, name, public_key, created) VALUES (?1, ?2, ?3, ?4)",
+                    params![
+                        node.id.to_string(),
+                        node.name,
+                        node.public_key,
+                        node.created.to_string()
+                    ],
+                )
+                .map_err(unique("the node record"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn node(&self) -> Result<Option<NodeRecord>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT id, name, public_key, created FROM node LIMIT 1",
+                [],
+                rows::node,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn create_organization(&self, org: &Organization) -> Result<()> {
+        let org = org.clone();
+        self.write(move |w| {
+            w.conn
+                .execute(
+                    "INSERT INTO organizations (id, name, identity_id, created) VALUES (?1, ?2, ?3, ?4)",
+                    params![org.id.to_string(), org.name, org.identity_id, org.created.to_string()],
+                )
+                .map_err(unique(format!("organization `{}`", org.name)))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn organizations(&self) -> Result<Vec<Organization>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, name, identity_id, created FROM organizations ORDER BY name",
+            )?;
+            stmt.query_map([], rows::organization)?.collect()
+        })
+        .await
+    }
+
+    async fn organization_by_name(&self, name: &str) -> Result<Option<Organization>> {
+        let name = name.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT id, name, identity_id, created FROM organizations WHERE name = ?1",
+                [name],
+                rows::organization,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn create_user(&self, user: &User) -> Result<()> {
+        let user = user.clone();
+        self.write(move |w| {
+            let org_exists: bool = w
+                .conn
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM organizations WHERE id = ?1)",
+                    [user.org_id.to_string()],
+                    |r| r.get(0),
+                )
+                .map_err(backend)?;
+            if !org_exists {
+                return Err(StoreError::NotFound {
+                    what: format!("organization {}", user.org_id),
+                });
+            }
+            w.conn
+                .execute(
+                    "INSERT INTO users (id, org_id, name, role, password_hash, created)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        user.id.to_string(),
+                        user.org_id.to_string(),
+                        user.name,
+                        user.role.as_str(),
+                        user.password_hash,
+                        user.created.to_string()
+                    ],
+                )
+                .map_err(unique(format!("user `{}`", user.name)))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!("{} ORDER BY name", rows::USER_SELECT))?;
+            stmt.query_map([], rows::user)?.collect()
+        })
+        .await
+    }
+
+    async fn user_by_name(&self, name: &str) -> Result<Option<User>> {
+        let name = name.to_owned();
+        self.read(move |c| {
+            c.prepare_cached(&format!("{} WHERE name = ?1", rows::USER_SELECT))?
+                .query_row([name], rows::user)
+                .optional()
+        })
+        .await
+    }
+
+    async fn user_by_id(&self, id: Uuid) -> Result<Option<User>> {
+        self.read(move |c| {
+            c.prepare_cached(&format!("{} WHERE id = ?1", rows::USER_SELECT))?
+                .query_row([id.to_string()], rows::user)
+                .optional()
+        })
+        .await
+    }
+
+    async fn create_token(&self, token: &ApiToken) -> Result<()> {
+        let token = token.clone();
+        self.write(move |w| {
+            w.conn
+                .execute(
+                    "INSERT INTO api_tokens (id, user_id, label, token_hash, created, revoked)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        token.id.to_string(),
+                        token.user_id.to_string(),
+                        token.label,
+                        token.token_hash,
+                        token.created.to_string(),
+                        token.revoked.map(|t| t.to_string())
+                    ],
+                )
+                .map_err(unique("the token"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn active_token_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>> {
+        let token_hash = token_hash.to_owned();
+        self.read(move |c| {
+            c.prepare_cached(&format!(
+                "{} WHERE token_hash = ?1 AND revoked IS NULL",
+                rows::TOKEN_SELECT
+            ))?
+            .query_row([token_hash], rows::token)
+            .optional()
+        })
+        .await
+    }
+
+    async fn tokens_of_user(&self, user_id: Uuid) -> Result<Vec<ApiToken>> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "{} WHERE user_id = ?1 ORDER BY created",
+                rows::TOKEN_SELECT
+            ))?;
+            stmt.query_map([user_id.to_string()], rows::token)?.collect()
+        })
+        .await
+    }
+
+    async fn revoke_token(&self, token_id: Uuid, at: jiff::Timestamp) -> Result<bool> {
+        self.write(move |w| {
+            let changed = w
+                .conn
+                .execute(
+                    "UPDATE api_tokens SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL",
+                    params![token_id.to_string(), at.to_string()],
+                )
+                .map_err(backend)?;
+            Ok(changed > 0)
+        })
+        .await
+    }
+
+    async fn create_api_root(&self, root: &ApiRoot) -> Result<()> {
+        let root = root.clone();
+        self.write(move |w| {
+            w.conn
+                .execute(
+                    "INSERT INTO api_roots (name, title, description) VALUES (?1, ?2, ?3)",
+                    params![root.name, root.title, root.description],
+                )
+                .map_err(unique(format!("API root `{}`", root.name)))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn api_roots(&self) -> Result<Vec<ApiRoot>> {
+        self.read(|c| {
+            let mut stmt =
+                c.prepare_cached("SELECT name, title, description FROM api_roots ORDER BY name")?;
+            stmt.query_map([], |r| {
+                Ok(ApiRoot {
+                    name: r.get(0)?,
+                    title: r.get(1)?,
+                    description: r.get(2)?,
+                })
+            })?
+            .collect()
+        })
+        .await
+    }
+
+    async fn create_collection(&self, collection: &Collection) -> Result<()> {
+        let collection = collection.clone();
+        self.write(move |w| {
+            let tx = w.conn.transaction().map_err(backend)?;
+            tx.execute(
+                "INSERT INTO collections (id, api_root, title, description, created)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    collection.id.to_string(),
+                    collection.api_root,
+                    collection.title,
+                    collection.description,
+                    collection.created.to_string()
+                ],
+            )
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(ref code, _)
+                    if code.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
+                {
+                    StoreError::NotFound {
+                        what: format!("API root `{}`", collection.api_root),
+                    }
+                }
+                other => unique(format!("collection {}", collection.id))(other),
+            })?;
+            for grant in &collection.grants {
+                tx.execute(
+                    "INSERT INTO collection_grants (collection_id, org_id, can_read, can_write)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![
+                        collection.id.to_string(),
+                        grant.org_id.to_string(),
+                        grant.read,
+                        grant.write
+                    ],
+                )
+                .map_err(|e| match e {
+                    rusqlite::Error::SqliteFailure(ref code, _)
+                        if code.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
+                    {
+                        StoreError::NotFound {
+                            what: format!("organization {}", grant.org_id),
+                        }
+                    }
+                    other => unique("a grant for that organization")(other),
+                })?;
+            }
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn collections(&self, api_root: &str) -> Result<Vec<Collection>> {
+        let api_root = api_root.to_owned();
+        self.read(move |c| rows::collections(c, &api_root, None)).await
+    }
+
+    async fn collection(&self, api_root: &str, id: Uuid) -> Result<Option<Collection>> {
+        let api_root = api_root.to_owned();
+        self.read(move |c| Ok(rows::collections(c, &api_root, Some(id))?.pop()))
+            .await
+    }
+
+    async fn ingest(&self, batch: IngestBatch) -> Result<Status> {
+        self.write(move |w| w.ingest(batch)).await
+    }
+
+    async fn query_objects(&self, query: &ObjectQuery) -> Result<ObjectPage> {
+        let query = query.clone();
+        self.read(move |c| objects::query(c, &query)).await
+    }
+
+    async fn delete_object(&self, delete: &ObjectDelete) -> Result<u64> {
+        let delete = delete.clone();
+        self.write(move |w| w.delete(&delete)).await
+    }
+
+    async fn count_objects(&self, collection: Uuid) -> Result<u64> {
+        self.read(move |c| {
+            c.query_row(
+                "SELECT count(*) FROM objects WHERE collection_id = ?1",
+                [collection.to_string()],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+        })
+        .await
+    }
+
+    async fn status(&self, api_root: &str, id: Uuid) -> Result<Option<Status>> {
+        let api_root = api_root.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT id, api_root, collection_id, owner_org, state, request_timestamp,
+                        successes, failures, pendings
+                 FROM statuses WHERE id = ?1 AND api_root = ?2",
+                params![id.to_string(), api_root],
+                rows::status,
+            )
+            .optional()
+        })
+        .await
+    }
+}

@@ -1,1 +1,88 @@
+//! Storage for a tanseeq node: one trait, [`Store`], that every database backend implements, and
+//! the plain data types that cross it.
+//!
+//! Architecture invariants:
+//! - No SQL and no database crate here; backends live in their own crates (`tanseeq-store-sqlite`, …).
+//! - The store never decides who may see what. Every object read takes a [`Visibility`], built
+//!   by the service layer's one visibility function; the backend only translates it into its
+//!   query language, and the conformance suite checks that translation against
+//!   [`Visibility::admits`].
+//! - Objects are stored as the raw JSON text they arrived in, never re-serialized.
 
+mod error;
+mod model;
+mod query;
+mod visibility;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+pub use error::StoreError;
+pub use model::*;
+pub use query::*;
+pub use visibility::Visibility;
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Everything a node keeps. Implementations must be safe to share between request handlers and,
+/// for server databases, between several processes on one database: nothing that matters may
+/// live only in one process's memory.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// A short name of the backend for logs and `node info` ("sqlite", "postgres").
+    fn backend_name(&self) -> &'static str;
+
+    // --- node ---------------------------------------------------------------------------
+    /// Records the node's identity once, at `init`.
+    async fn init_node(&self, node: &NodeRecord) -> Result<()>;
+    async fn node(&self) -> Result<Option<NodeRecord>>;
+
+    // --- organizations, users, tokens -----------------------------------------------------
+    async fn create_organization(&self, org: &Organization) -> Result<()>;
+    async fn organizations(&self) -> Result<Vec<Organization>>;
+    async fn organization_by_name(&self, name: &str) -> Result<Option<Organization>>;
+
+    async fn create_user(&self, user: &User) -> Result<()>;
+    async fn users(&self) -> Result<Vec<User>>;
+    async fn user_by_name(&self, name: &str) -> Result<Option<User>>;
+    async fn user_by_id(&self, id: Uuid) -> Result<Option<User>>;
+
+    async fn create_token(&self, token: &ApiToken) -> Result<()>;
+    /// The token with this SHA-256 hash (hex), if it exists and is not revoked.
+    async fn active_token_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>>;
+    async fn tokens_of_user(&self, user_id: Uuid) -> Result<Vec<ApiToken>>;
+    /// Returns false when there was no such active token.
+    async fn revoke_token(&self, token_id: Uuid, at: jiff::Timestamp) -> Result<bool>;
+
+    // --- API roots and collections -----------------------------------------------------------
+    async fn create_api_root(&self, root: &ApiRoot) -> Result<()>;
+    async fn api_roots(&self) -> Result<Vec<ApiRoot>>;
+    async fn create_collection(&self, collection: &Collection) -> Result<()>;
+    async fn collections(&self, api_root: &str) -> Result<Vec<Collection>>;
+    async fn collection(&self, api_root: &str, id: Uuid) -> Result<Option<Collection>>;
+
+    // --- objects -----------------------------------------------------------------------------
+    /// Stores a batch of validated objects and the status resource describing the whole
+    /// request, in one transaction: when this returns `Ok`, everything reported `success` is
+    /// durable. Each object's outcome is decided here (new version, duplicate of a stored
+    /// version, or a conflicting different object under an existing version).
+    async fn ingest(&self, batch: IngestBatch) -> Result<Status>;
+
+    /// One page of objects (or only their metadata) matching the query, in `date_added`
+    /// order, restricted by the query's visibility.
+    async fn query_objects(&self, query: &ObjectQuery) -> Result<ObjectPage>;
+
+    /// Deletes the matching versions of one object from a collection, among those the
+    /// visibility admits. Returns how many versions were removed.
+    async fn delete_object(&self, delete: &ObjectDelete) -> Result<u64>;
+
+    /// Object-version counts of a collection (all versions, regardless of visibility): for
+    /// operators' tools, not for callers.
+    async fn count_objects(&self, collection: Uuid) -> Result<u64>;
+
+    // --- status ------------------------------------------------------------------------------
+    async fn status(&self, api_root: &str, id: Uuid) -> Result<Option<Status>>;
+}

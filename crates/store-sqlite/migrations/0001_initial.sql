@@ -1,0 +1,95 @@
+-- The first schema of the embedded store. Applied once; `PRAGMA user_version` records it.
+
+CREATE TABLE node (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    public_key  TEXT NOT NULL,
+    created     TEXT NOT NULL
+);
+
+CREATE TABLE organizations (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    identity_id TEXT NOT NULL UNIQUE,
+    created     TEXT NOT NULL
+);
+
+CREATE TABLE users (
+    id            TEXT PRIMARY KEY,
+    org_id        TEXT NOT NULL REFERENCES organizations(id),
+    name          TEXT NOT NULL UNIQUE,
+    role          TEXT NOT NULL CHECK (role IN ('admin', 'analyst', 'reader')),
+    password_hash TEXT NOT NULL,
+    created       TEXT NOT NULL
+);
+
+CREATE TABLE api_tokens (
+    id         TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL REFERENCES users(id),
+    label      TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created    TEXT NOT NULL,
+    revoked    TEXT
+);
+
+CREATE TABLE api_roots (
+    name        TEXT PRIMARY KEY,
+    title       TEXT NOT NULL,
+    description TEXT
+);
+
+CREATE TABLE collections (
+    id          TEXT PRIMARY KEY,
+    api_root    TEXT NOT NULL REFERENCES api_roots(name),
+    title       TEXT NOT NULL,
+    description TEXT,
+    created     TEXT NOT NULL
+);
+
+CREATE TABLE collection_grants (
+    collection_id TEXT NOT NULL REFERENCES collections(id),
+    org_id        TEXT NOT NULL REFERENCES organizations(id),
+    can_read      INTEGER NOT NULL,
+    can_write     INTEGER NOT NULL,
+    PRIMARY KEY (collection_id, org_id)
+) WITHOUT ROWID;
+
+-- One row per stored object version per collection. `raw` is the object exactly as received;
+-- every other column is derived from it at ingest, for queries.
+CREATE TABLE objects (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    collection_id  TEXT NOT NULL REFERENCES collections(id),
+    id             TEXT NOT NULL,
+    type           TEXT NOT NULL,
+    spec_version   TEXT NOT NULL,
+    version        TEXT NOT NULL,     -- sortable form of modified/created/date_added
+    created        TEXT,
+    modified       TEXT,
+    revoked        INTEGER NOT NULL,
+    created_by_ref TEXT,
+    marking_refs   TEXT,              -- object_marking_refs, space-separated
+    valid_from     TEXT,
+    valid_until    TEXT,
+    date_added     INTEGER NOT NULL,  -- microseconds since the epoch
+    originator_org TEXT NOT NULL,
+    restricted     INTEGER NOT NULL,
+    is_first       INTEGER NOT NULL,
+    is_last        INTEGER NOT NULL,
+    sha256         BLOB NOT NULL,
+    raw            TEXT NOT NULL,
+    UNIQUE (collection_id, id, version)
+);
+CREATE INDEX objects_by_date_added ON objects (collection_id, date_added, seq);
+CREATE INDEX objects_by_type ON objects (collection_id, type, date_added, seq);
+
+CREATE TABLE statuses (
+    id                TEXT PRIMARY KEY,
+    api_root          TEXT NOT NULL,
+    collection_id     TEXT NOT NULL,
+    owner_org         TEXT NOT NULL,
+    state             TEXT NOT NULL,
+    request_timestamp INTEGER NOT NULL,
+    successes         TEXT NOT NULL,  -- JSON lists of {id, version, message}
+    failures          TEXT NOT NULL,
+    pendings          TEXT NOT NULL
+);

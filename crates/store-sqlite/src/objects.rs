@@ -1,0 +1,371 @@
+//! Object versions: ingest, paged queries, deletion.
+
+use crate::{backend, rows};
+use rusqlite::types::Value;
+use rusqlite::{Connection, params, params_from_iter};
+use sha2::{Digest, Sha256};
+use tanseeq_store::*;
+
+/// The single writing connection, and the last `date_added` it assigned (which only grows,
+/// even if the system clock steps back, so that a paging cursor never misses a later write).
+pub struct Writer {
+    pub conn: Connection,
+    last_date_added: i64,
+}
+
+/// A version already stored under an object's id.
+struct StoredVersion {
+    seq: i64,
+    version: String,
+    sha256: Vec<u8>,
+    raw: String,
+}
+
+/// How one object of a batch ended.
+enum Outcome {
+    Stored,
+    Duplicate,
+    Conflict,
+}
+
+impl Writer {
+    pub fn new(conn: Connection) -> rusqlite::Result<Self> {
+        let last_date_added: i64 = conn.query_row(
+            "SELECT coalesce(max(date_added), 0) FROM objects",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(Writer {
+            conn,
+            last_date_added,
+        })
+    }
+
+    fn next_date_added(&mut self) -> i64 {
+        let now = jiff::Timestamp::now().as_microsecond();
+        self.last_date_added = now.max(self.last_date_added + 1);
+        self.last_date_added
+    }
+
+    pub fn ingest(&mut self, batch: IngestBatch) -> Result<Status> {
+        // Another process may have written since we last looked.
+        let stored_max: i64 = self
+            .conn
+            .query_row(
+                "SELECT coalesce(max(date_added), 0) FROM objects",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(backend)?;
+        self.last_date_added = self.last_date_added.max(stored_max);
+        let date_added = self.next_date_added();
+        let collection = batch.collection_id.to_string();
+        let originator = batch.originator_org.to_string();
+        let mut successes = Vec::with_capacity(batch.objects.len());
+        let mut failures = batch.rejected;
+
+        let tx = self.conn.transaction().map_err(backend)?;
+        {
+            let mut versions_of = tx
+                .prepare_cached(
+                    "SELECT seq, version, sha256, raw FROM objects
+                     WHERE collection_id = ?1 AND id = ?2",
+                )
+                .map_err(backend)?;
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO objects (collection_id, id, type, spec_version, version, created,
+                        modified, revoked, created_by_ref, marking_refs, valid_from, valid_until,
+                        date_added, originator_org, restricted, is_first, is_last, sha256, raw)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                        ?16, ?17, ?18, ?19)",
+                )
+                .map_err(backend)?;
+            let mut clear_first = tx
+                .prepare_cached("UPDATE objects SET is_first = 0 WHERE seq = ?1")
+                .map_err(backend)?;
+            let mut clear_last = tx
+                .prepare_cached("UPDATE objects SET is_last = 0 WHERE seq = ?1")
+                .map_err(backend)?;
+
+            for object in batch.objects {
+                let header = &object.header;
+                let digest = Sha256::digest(object.raw.as_bytes());
+                let existing: Vec<StoredVersion> = versions_of
+                    .query_map(params![collection, header.id], |r| {
+                        Ok(StoredVersion {
+                            seq: r.get(0)?,
+                            version: r.get(1)?,
+                            sha256: r.get(2)?,
+                            raw: r.get(3)?,
+                        })
+                    })
+                    .map_err(backend)?
+                    .collect::<rusqlite::Result<_>>()
+                    .map_err(backend)?;
+                let version = match header.version() {
+                    Some(ts) => VersionKey::of(ts),
+                    None => VersionKey::of_date_added(DateAdded(date_added)),
+                };
+                let same = |stored: &StoredVersion| {
+                    stored.sha256.as_slice() == digest.as_slice()
+                        || same_json(&stored.raw, &object.raw)
+                };
+                let outcome = if header.version().is_some() {
+                    match existing.iter().find(|e| e.version == version.sortable) {
+                        Some(e) if same(e) => Outcome::Duplicate,
+                        Some(_) => Outcome::Conflict,
+                        None => Outcome::Stored,
+                    }
+                } else if existing.iter().any(same) {
+                    Outcome::Duplicate
+                } else {
+                    Outcome::Stored
+                };
+                let display = header
+                    .version()
+                    .map(|ts| VersionKey::of(ts).display())
+                    .unwrap_or_else(|| version.display());
+                match outcome {
+                    Outcome::Duplicate => {
+                        successes.push(detail(&header.id, display, None));
+                        continue;
+                    }
+                    Outcome::Conflict => {
+                        failures.push(detail(
+                            &header.id,
+                            display,
+                            Some(
+                                "a different object with this id and version is already stored; \
+                                 a changed object needs a later `modified`"
+                                    .into(),
+                            ),
+                        ));
+                        continue;
+                    }
+                    Outcome::Stored => {}
+                }
+                let first = existing.iter().min_by(|a, b| a.version.cmp(&b.version));
+                let last = existing.iter().max_by(|a, b| a.version.cmp(&b.version));
+                let is_first = first.is_none_or(|f| version.sortable < f.version);
+                let is_last = last.is_none_or(|l| version.sortable > l.version);
+                if is_first && let Some(f) = first {
+                    clear_first.execute([f.seq]).map_err(backend)?;
+                }
+                if is_last && let Some(l) = last {
+                    clear_last.execute([l.seq]).map_err(backend)?;
+                }
+                let markings = (!header.object_marking_refs.is_empty())
+                    .then(|| header.object_marking_refs.join(" "));
+                insert
+                    .execute(params![
+                        collection,
+                        header.id,
+                        header.object_type,
+                        header.spec_version,
+                        version.sortable,
+                        header.created.map(|t| t.sortable()),
+                        header.modified.map(|t| t.sortable()),
+                        header.revoked,
+                        header.created_by_ref,
+                        markings,
+                        header.valid_from.map(|t| t.sortable()),
+                        header.valid_until.map(|t| t.sortable()),
+                        date_added,
+                        originator,
+                        object.restricted,
+                        is_first,
+                        is_last,
+                        digest.as_slice(),
+                        object.raw,
+                    ])
+                    .map_err(backend)?;
+                successes.push(detail(&header.id, display, None));
+            }
+        }
+        let status = Status {
+            id: batch.status_id,
+            api_root: batch.api_root,
+            collection_id: batch.collection_id,
+            owner_org: batch.originator_org,
+            state: StatusState::Complete,
+            request_timestamp: batch.request_timestamp,
+            successes,
+            failures,
+            pendings: Vec::new(),
+        };
+        tx.execute(
+            "INSERT INTO statuses (id, api_root, collection_id, owner_org, state,
+                request_timestamp, successes, failures, pendings)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                status.id.to_string(),
+                status.api_root,
+                collection,
+                originator,
+                status.state.as_str(),
+                status.request_timestamp.0,
+                rows::details_to_json(&status.successes),
+                rows::details_to_json(&status.failures),
+                rows::details_to_json(&status.pendings),
+            ],
+        )
+        .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        Ok(status)
+    }
+
+    pub fn delete(&mut self, delete: &ObjectDelete) -> Result<u64> {
+        let tx = self.conn.transaction().map_err(backend)?;
+        let mut sql = String::from("DELETE FROM objects WHERE collection_id = ? AND id = ?");
+        let mut args: Vec<Value> = vec![
+            delete.collection_id.to_string().into(),
+            delete.id.clone().into(),
+        ];
+        push_visibility(&mut sql, &mut args, &delete.visibility);
+        push_in(&mut sql, &mut args, "spec_version", &delete.spec_versions);
+        push_versions(&mut sql, &mut args, &delete.versions);
+        let removed = tx
+            .execute(&sql, params_from_iter(args))
+            .map_err(backend)? as u64;
+        if removed > 0 {
+            // The first and last versions among those left.
+            tx.execute(
+                "UPDATE objects SET
+                    is_first = (version = (SELECT min(version) FROM objects o
+                                            WHERE o.collection_id = objects.collection_id
+                                              AND o.id = objects.id)),
+                    is_last = (version = (SELECT max(version) FROM objects o
+                                           WHERE o.collection_id = objects.collection_id
+                                             AND o.id = objects.id))
+                 WHERE collection_id = ?1 AND id = ?2",
+                params![delete.collection_id.to_string(), delete.id],
+            )
+            .map_err(backend)?;
+        }
+        tx.commit().map_err(backend)?;
+        Ok(removed)
+    }
+}
+
+fn detail(id: &str, version: String, message: Option<String>) -> StatusDetail {
+    StatusDetail {
+        id: id.to_owned(),
+        version,
+        message,
+    }
+}
+
+/// Whether two JSON texts are the same object once parsed (for re-posts that differ only in
+/// whitespace or key order). Only reached when the bytes differ.
+fn same_json(a: &str, b: &str) -> bool {
+    match (
+        serde_json::from_str::<serde_json::Value>(a),
+        serde_json::from_str::<serde_json::Value>(b),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn push_visibility(sql: &mut String, args: &mut Vec<Value>, visibility: &Visibility) {
+    // The translation of `Visibility::admits`; the conformance suite holds the two together.
+    match visibility {
+        Visibility::Operator => {}
+        Visibility::Organization(org) => {
+            sql.push_str(" AND (restricted = 0 OR originator_org = ?)");
+            args.push(org.to_string().into());
+        }
+    }
+}
+
+fn push_in(sql: &mut String, args: &mut Vec<Value>, column: &str, values: &[String]) {
+    if values.is_empty() {
+        return;
+    }
+    sql.push_str(" AND ");
+    sql.push_str(column);
+    sql.push_str(" IN (");
+    for (i, value) in values.iter().enumerate() {
+        sql.push_str(if i == 0 { "?" } else { ", ?" });
+        args.push(value.clone().into());
+    }
+    sql.push(')');
+}
+
+fn push_versions(sql: &mut String, args: &mut Vec<Value>, versions: &VersionMatch) {
+    if versions.all {
+        return;
+    }
+    let mut parts: Vec<String> = Vec::new();
+    if versions.first {
+        parts.push("is_first = 1".into());
+    }
+    if versions.last {
+        parts.push("is_last = 1".into());
+    }
+    if !versions.at.is_empty() {
+        let marks = vec!["?"; versions.at.len()].join(", ");
+        parts.push(format!("version IN ({marks})"));
+        args.extend(versions.at.iter().map(|v| Value::from(v.sortable.clone())));
+    }
+    if parts.is_empty() {
+        sql.push_str(" AND 0");
+    } else {
+        sql.push_str(" AND (");
+        sql.push_str(&parts.join(" OR "));
+        sql.push(')');
+    }
+}
+
+pub fn query(conn: &Connection, query: &ObjectQuery) -> rusqlite::Result<ObjectPage> {
+    let with_raw = query.fetch == Fetch::Objects;
+    let mut sql = String::from(
+        "SELECT seq, id, type, spec_version, version, date_added, originator_org, restricted",
+    );
+    if with_raw {
+        sql.push_str(", raw");
+    }
+    sql.push_str(" FROM objects WHERE collection_id = ?");
+    let mut args: Vec<Value> = vec![query.collection_id.to_string().into()];
+    push_visibility(&mut sql, &mut args, &query.visibility);
+    if let Some(after) = query.added_after {
+        sql.push_str(" AND date_added > ?");
+        args.push(after.0.into());
+    }
+    if let Some(cursor) = query.after {
+        sql.push_str(" AND (date_added, seq) > (?, ?)");
+        args.push(cursor.date_added.0.into());
+        args.push(cursor.seq.into());
+    }
+    push_in(&mut sql, &mut args, "id", &query.ids);
+    push_in(&mut sql, &mut args, "type", &query.types);
+    push_in(&mut sql, &mut args, "spec_version", &query.spec_versions);
+    push_versions(&mut sql, &mut args, &query.versions);
+    sql.push_str(" ORDER BY date_added, seq LIMIT ?");
+    let limit = query.limit.max(1);
+    args.push(((limit + 1) as i64).into());
+
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut records: Vec<ObjectRecord> = stmt
+        .query_map(params_from_iter(args), |row| {
+            let meta = ObjectMeta {
+                seq: row.get(0)?,
+                id: row.get(1)?,
+                object_type: row.get(2)?,
+                spec_version: row.get(3)?,
+                version: VersionKey {
+                    sortable: row.get(4)?,
+                },
+                date_added: DateAdded(row.get(5)?),
+                originator_org: rows::uuid(row, 6)?,
+                restricted: row.get(7)?,
+            };
+            let raw = if with_raw { Some(row.get(8)?) } else { None };
+            Ok(ObjectRecord { meta, raw })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let more = records.len() > limit;
+    records.truncate(limit);
+    Ok(ObjectPage { records, more })
+}

@@ -1,0 +1,252 @@
+//! The records a store keeps, as plain data.
+
+use std::fmt;
+use tanseeq_stix::{ObjectHeader, StixTimestamp};
+use uuid::Uuid;
+
+/// The node itself: its id and the public half of its signing key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeRecord {
+    pub id: Uuid,
+    pub name: String,
+    /// Ed25519 public key, base64 (standard alphabet).
+    pub public_key: String,
+    pub created: jiff::Timestamp,
+}
+
+/// An organization (agency) with accounts on this node. Its STIX `identity` id is stable and
+/// global: the same organization has the same identity on every node of the federation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organization {
+    pub id: Uuid,
+    pub name: String,
+    /// `identity--UUID`.
+    pub identity_id: String,
+    pub created: jiff::Timestamp,
+}
+
+/// What a user may do, beyond the collection grants of the user's organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Manages the node's organizations, users, tokens and collections; reads and writes.
+    Admin,
+    /// Reads and writes.
+    Analyst,
+    /// Reads only.
+    Reader,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Analyst, Role::Reader];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Analyst => "analyst",
+            Role::Reader => "reader",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+
+    pub fn may_write(self) -> bool {
+        matches!(self, Role::Admin | Role::Analyst)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub name: String,
+    pub role: Role,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    pub created: jiff::Timestamp,
+}
+
+/// A bearer API token. Only the SHA-256 hash of the secret is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub label: String,
+    /// Lowercase hex SHA-256 of the token secret.
+    pub token_hash: String,
+    pub created: jiff::Timestamp,
+    pub revoked: Option<jiff::Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiRoot {
+    /// The URL path segment (`api`).
+    pub name: String,
+    pub title: String,
+    pub description: Option<String>,
+}
+
+/// One organization's rights on one collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant {
+    pub org_id: Uuid,
+    pub read: bool,
+    pub write: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collection {
+    pub id: Uuid,
+    pub api_root: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub created: jiff::Timestamp,
+    pub grants: Vec<Grant>,
+}
+
+impl Collection {
+    pub fn grant_of(&self, org_id: Uuid) -> Option<&Grant> {
+        self.grants.iter().find(|g| g.org_id == org_id)
+    }
+}
+
+/// When the node first stored an object version, in microseconds since the Unix epoch (TAXII's
+/// `date_added` has microsecond precision). Assigned by the store, increasing with every commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DateAdded(pub i64);
+
+impl DateAdded {
+    pub fn from_timestamp(ts: jiff::Timestamp) -> Self {
+        DateAdded(ts.as_microsecond())
+    }
+
+    pub fn to_timestamp(self) -> jiff::Timestamp {
+        jiff::Timestamp::from_microsecond(self.0).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+    }
+
+    /// Parses a TAXII timestamp (as in `added_after`); precision beyond microseconds is cut.
+    pub fn parse(text: &str) -> Option<Self> {
+        StixTimestamp::parse(text)
+            .ok()
+            .map(|ts| Self::from_timestamp(ts.as_jiff()))
+    }
+}
+
+impl fmt::Display for DateAdded {
+    /// `2026-11-29T01:02:03.123456Z`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.to_timestamp().strftime("%Y-%m-%dT%H:%M:%S.%6fZ"))
+    }
+}
+
+/// The TAXII version of an object version: its `modified` (else `created`) timestamp, or, for
+/// an object with neither, the `date_added` of its first storage.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct VersionKey {
+    /// Fixed-width sortable form ([`StixTimestamp::sortable`]).
+    pub sortable: String,
+}
+
+impl VersionKey {
+    pub fn of(ts: &StixTimestamp) -> Self {
+        VersionKey {
+            sortable: ts.sortable(),
+        }
+    }
+
+    pub fn of_date_added(date_added: DateAdded) -> Self {
+        VersionKey::of(&StixTimestamp::from_jiff(date_added.to_timestamp()))
+    }
+
+    /// The version as TAXII shows it: RFC 3339 with the shortest fraction that keeps it exact
+    /// (at least milliseconds).
+    pub fn display(&self) -> String {
+        // sortable: YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ
+        let (head, rest) = self.sortable.split_at(self.sortable.len().min(20));
+        let digits = rest.trim_end_matches('Z').trim_end_matches('0');
+        let fraction = if digits.len() < 3 {
+            format!("{digits:0<3}")
+        } else {
+            digits.to_string()
+        };
+        format!("{head}{fraction}Z")
+    }
+}
+
+/// One validated object, ready to store.
+#[derive(Debug, Clone)]
+pub struct NewObject {
+    pub header: ObjectHeader,
+    /// The object's JSON text exactly as received.
+    pub raw: String,
+    /// Whether only the originator may see it (TLP:RED, TLP:AMBER+STRICT), as decided by the
+    /// service layer's marking rules.
+    pub restricted: bool,
+}
+
+/// Why one object of a request was not stored, or that it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusDetail {
+    pub id: String,
+    /// The version as shown to clients (may be empty when the object had no usable version).
+    pub version: String,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusState {
+    Pending,
+    Complete,
+}
+
+impl StatusState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusState::Pending => "pending",
+            StatusState::Complete => "complete",
+        }
+    }
+}
+
+/// A TAXII status resource: the outcome of one POST of objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub id: Uuid,
+    pub api_root: String,
+    pub collection_id: Uuid,
+    /// The organization that made the request; only it may read the status.
+    pub owner_org: Uuid,
+    pub state: StatusState,
+    pub request_timestamp: DateAdded,
+    pub successes: Vec<StatusDetail>,
+    pub failures: Vec<StatusDetail>,
+    pub pendings: Vec<StatusDetail>,
+}
+
+impl Status {
+    pub fn total_count(&self) -> usize {
+        self.successes.len() + self.failures.len() + self.pendings.len()
+    }
+}
+
+/// A request to store objects: the validated ones, and those refused at the door (which only
+/// go into the status).
+#[derive(Debug, Clone)]
+pub struct IngestBatch {
+    pub status_id: Uuid,
+    pub api_root: String,
+    pub collection_id: Uuid,
+    /// The authenticated organization that submitted the objects.
+    pub originator_org: Uuid,
+    pub request_timestamp: DateAdded,
+    pub objects: Vec<NewObject>,
+    /// Objects that failed validation, in the order received, with the reason.
+    pub rejected: Vec<StatusDetail>,
+}
