@@ -1,1 +1,64 @@
+//! The node's rules, above storage and below any protocol: who a caller is
+//! ([`accounts`]), what a caller may see and do ([`access`]), and how objects enter the node
+//! ([`ingest`]).
+//!
+//! Architecture invariants:
+//! - [`access::visibility`] is the only place that decides which objects a caller may see.
+//!   Every read goes through a `Visibility` it produced; no other code re-checks access.
+//! - No HTTP here: errors are [`ServiceError`] values that the protocol layer maps once.
 
+pub mod access;
+pub mod accounts;
+mod error;
+pub mod ingest;
+
+pub use error::ServiceError;
+
+use std::sync::Arc;
+use tanseeq_store::Store;
+
+/// Limits a node enforces; named so they can be advertised and tested.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// The largest request body accepted, in bytes (TAXII `max_content_length`).
+    pub max_content_length: usize,
+    /// The largest page a read returns, whatever `limit` asks for.
+    pub max_page_size: usize,
+    /// The page size when `limit` is not given.
+    pub default_page_size: usize,
+}
+
+/// Default of [`Limits::max_content_length`]: 64 MiB.
+pub const DEFAULT_MAX_CONTENT_LENGTH: usize = 64 * 1024 * 1024;
+/// Default of [`Limits::max_page_size`].
+pub const DEFAULT_MAX_PAGE_SIZE: usize = 10_000;
+/// Default of [`Limits::default_page_size`].
+pub const DEFAULT_PAGE_SIZE: usize = 1_000;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_content_length: DEFAULT_MAX_CONTENT_LENGTH,
+            max_page_size: DEFAULT_MAX_PAGE_SIZE,
+            default_page_size: DEFAULT_PAGE_SIZE,
+        }
+    }
+}
+
+/// A running node's shared state: the store, the authentication cache and the limits.
+#[derive(Clone)]
+pub struct Node {
+    pub store: Arc<dyn Store>,
+    pub limits: Limits,
+    auth: Arc<accounts::AuthCache>,
+}
+
+impl Node {
+    pub fn new(store: Arc<dyn Store>, limits: Limits) -> Self {
+        Node {
+            store,
+            limits,
+            auth: Arc::new(accounts::AuthCache::default()),
+        }
+    }
+}

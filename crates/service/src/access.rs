@@ -1,0 +1,116 @@
+//! Who may see and do what. The functions here are the only place access is decided.
+
+use crate::accounts::Caller;
+use crate::{Node, ServiceError};
+use tanseeq_store::{Collection, Status, Visibility};
+use uuid::Uuid;
+
+/// What a caller wants to do with a collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Know it exists (collection resource, status).
+    See,
+    /// Read its objects.
+    Read,
+    /// Add or delete objects.
+    Write,
+}
+
+/// The caller's rights on one collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CollectionAccess {
+    pub can_read: bool,
+    pub can_write: bool,
+}
+
+/// The caller's rights on a collection, from its organization's grant and its role.
+/// `None`: the collection is invisible to the caller.
+pub fn collection_access(caller: &Caller, collection: &Collection) -> Option<CollectionAccess> {
+    let grant = collection.grant_of(caller.org_id)?;
+    let access = CollectionAccess {
+        can_read: grant.read,
+        can_write: grant.write && caller.role.may_write(),
+    };
+    (grant.read || grant.write).then_some(access)
+}
+
+/// THE visibility function: which objects of a collection a caller may see. `None` when the
+/// caller may not read the collection at all.
+///
+/// Rule: objects marked TLP:RED or TLP:AMBER+STRICT are visible only to the organization that
+/// submitted them; every other object to every organization that may read the collection.
+pub fn visibility(caller: &Caller, collection: &Collection) -> Option<Visibility> {
+    collection_access(caller, collection)
+        .filter(|a| a.can_read)
+        .map(|_| Visibility::Organization(caller.org_id))
+}
+
+/// Whether a caller may read a status resource: only the organization that made the request.
+pub fn status_visible(caller: &Caller, status: &Status) -> bool {
+    status.owner_org == caller.org_id
+}
+
+impl Node {
+    /// The collections of an API root the caller may see, with its rights on each.
+    pub async fn collections_for(
+        &self,
+        caller: &Caller,
+        api_root: &str,
+    ) -> Result<Vec<(Collection, CollectionAccess)>, ServiceError> {
+        Ok(self
+            .store
+            .collections(api_root)
+            .await?
+            .into_iter()
+            .filter_map(|c| collection_access(caller, &c).map(|a| (c, a)))
+            .collect())
+    }
+
+    /// One collection, if the caller may do `need` with it, with the visibility to read it
+    /// under. Unknown and invisible collections are the same 404; a visible collection without
+    /// the right is a 403.
+    pub async fn open_collection(
+        &self,
+        caller: &Caller,
+        api_root: &str,
+        id: Uuid,
+        need: Need,
+    ) -> Result<(Collection, CollectionAccess, Option<Visibility>), ServiceError> {
+        let not_found = || ServiceError::NotFound(format!("no collection {id} in this API root"));
+        let collection = self
+            .store
+            .collection(api_root, id)
+            .await?
+            .ok_or_else(not_found)?;
+        let access = collection_access(caller, &collection).ok_or_else(not_found)?;
+        match need {
+            Need::Read if !access.can_read => {
+                return Err(ServiceError::Forbidden(
+                    "your organization may not read this collection".into(),
+                ));
+            }
+            Need::Write if !access.can_write => {
+                return Err(ServiceError::Forbidden(
+                    "you may not add or delete objects in this collection".into(),
+                ));
+            }
+            _ => {}
+        }
+        let visibility = visibility(caller, &collection);
+        Ok((collection, access, visibility))
+    }
+
+    /// A status resource, if the caller may see it.
+    pub async fn status_for(
+        &self,
+        caller: &Caller,
+        api_root: &str,
+        id: Uuid,
+    ) -> Result<Status, ServiceError> {
+        self.store
+            .status(api_root, id)
+            .await?
+            .filter(|s| status_visible(caller, s))
+            .ok_or_else(|| ServiceError::NotFound(format!("no status {id}")))
+    }
+}
