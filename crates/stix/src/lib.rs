@@ -16,7 +16,7 @@ mod validate;
 pub use header::ObjectHeader;
 pub use timestamp::StixTimestamp;
 pub use tlp::Tlp;
-pub use validate::{validate_object, ValidationError};
+pub use validate::{ValidationError, validate_object};
 
 /// The only `spec_version` accepted at the door for now.
 pub const SPEC_VERSION_21: &str = "2.1";

@@ -57,7 +57,7 @@ impl StixTimestamp {
 
     /// Fixed-width, lexicographically ordered text: `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`.
     pub fn sortable(&self) -> String {
-        format!("{}", self.0.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+        format!("{}", self.0.strftime("%Y-%m-%dT%H:%M:%S.%9fZ"))
     }
 
     /// Milliseconds precision, the form STIX producers use most (`2016-05-12T08:17:27.000Z`).

@@ -16,16 +16,43 @@ pub enum Tlp {
 /// `(marking-definition id, level)` for every TLP marking a node recognizes.
 pub const TLP_MARKINGS: &[(&str, Tlp)] = &[
     // TLP 2.0 (extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d)
-    ("marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487", Tlp::Clear),
-    ("marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", Tlp::Green),
-    ("marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", Tlp::Amber),
-    ("marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", Tlp::AmberStrict),
-    ("marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", Tlp::Red),
+    (
+        "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+        Tlp::Clear,
+    ),
+    (
+        "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+        Tlp::Green,
+    ),
+    (
+        "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+        Tlp::Amber,
+    ),
+    (
+        "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+        Tlp::AmberStrict,
+    ),
+    (
+        "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+        Tlp::Red,
+    ),
     // TLP 1.0, predefined by STIX 2.1
-    ("marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9", Tlp::Clear),
-    ("marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da", Tlp::Green),
-    ("marking-definition--f88d31f6-486f-44da-b317-01333bde0b82", Tlp::Amber),
-    ("marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", Tlp::Red),
+    (
+        "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+        Tlp::Clear,
+    ),
+    (
+        "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+        Tlp::Green,
+    ),
+    (
+        "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
+        Tlp::Amber,
+    ),
+    (
+        "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
+        Tlp::Red,
+    ),
 ];
 
 impl Tlp {
@@ -99,7 +126,10 @@ mod tests {
             ]),
             Some(Tlp::Red)
         );
-        assert_eq!(Tlp::of_markings(["marking-definition--00000000-0000-4000-8000-000000000000"]), None);
+        assert_eq!(
+            Tlp::of_markings(["marking-definition--00000000-0000-4000-8000-000000000000"]),
+            None
+        );
         for (_, level) in TLP_MARKINGS {
             assert_eq!(Tlp::from_marking_id(level.marking_id()), Some(*level));
             assert_eq!(Tlp::parse_name(level.name()), Some(*level));
