@@ -66,9 +66,9 @@ struct Args {
     /// Abort a phase after this many seconds (reported as not finished).
     #[arg(long, default_value_t = 300)]
     phase_timeout: u64,
-    /// Timeout of one HTTP request, seconds.
-    #[arg(long, default_value_t = 120)]
-    request_timeout: u64,
+    /// Timeout of one HTTP request, seconds (default: the phase timeout).
+    #[arg(long)]
+    request_timeout: Option<u64>,
     /// Seed for ids and contents (same seed => same objects).
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -221,6 +221,18 @@ struct Progress {
     first_error: std::sync::Mutex<Option<String>>,
 }
 
+/// An error with its whole `source()` chain (reqwest's Display hides the cause).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
 impl Progress {
     fn error(&self, msg: String) {
         self.errors.fetch_add(1, Ordering::Relaxed);
@@ -249,7 +261,7 @@ impl Ctx {
 
 fn make_client(args: &Args) -> Client {
     Client::builder()
-        .timeout(Duration::from_secs(args.request_timeout))
+        .timeout(Duration::from_secs(args.request_timeout.unwrap_or(args.phase_timeout).max(1)))
         .connect_timeout(Duration::from_secs(10))
         .pool_idle_timeout(Duration::from_secs(90))
         .tcp_nodelay(true)
@@ -315,11 +327,11 @@ struct Status {
 
 async fn read_status(resp: reqwest::Response) -> Result<Status, String> {
     let code = resp.status();
-    let body = resp.bytes().await.map_err(|e| format!("reading status body: {e}"))?;
+    let body = resp.bytes().await.map_err(|e| format!("reading status body: {}", chain(&e)))?;
     if !(code == StatusCode::OK || code == StatusCode::ACCEPTED) {
         return Err(format!("HTTP {code}: {}", String::from_utf8_lossy(&body[..body.len().min(300)])));
     }
-    serde_json::from_slice(&body).map_err(|e| format!("bad status resource: {e}"))
+    serde_json::from_slice(&body).map_err(|e| format!("bad status resource: {}", chain(&e)))
 }
 
 async fn ingest_one(ctx: &Ctx, prog: &Progress, body: Vec<u8>, count: u64, done: &AtomicU64) -> Result<(), String> {
@@ -332,7 +344,7 @@ async fn ingest_one(ctx: &Ctx, prog: &Progress, body: Vec<u8>, count: u64, done:
         .body(body)
         .send()
         .await
-        .map_err(|e| format!("POST objects: {e}"))?;
+        .map_err(|e| format!("POST objects: {}", chain(&e)))?;
     prog.requests.fetch_add(1, Ordering::Relaxed);
     let mut st = read_status(resp).await?;
     let status_url = format!("{}status/{}/", ctx.api_root, st.id);
@@ -343,7 +355,7 @@ async fn ingest_one(ctx: &Ctx, prog: &Progress, body: Vec<u8>, count: u64, done:
         }
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(Duration::from_millis(250));
-        let resp = ctx.get(&ctx.client, &status_url).send().await.map_err(|e| format!("GET status: {e}"))?;
+        let resp = ctx.get(&ctx.client, &status_url).send().await.map_err(|e| format!("GET status: {}", chain(&e)))?;
         prog.requests.fetch_add(1, Ordering::Relaxed);
         st = read_status(resp).await?;
     }
@@ -452,7 +464,7 @@ async fn phase_read(ctx: Arc<Ctx>, objs: &[Indicator], prog: Arc<Progress>) -> P
                 let resp = match ctx.get(&ctx.client, &url).send().await {
                     Ok(r) => r,
                     Err(e) => {
-                        prog.error(format!("GET {url}: {e}"));
+                        prog.error(format!("GET {url}: {}", chain(&e)));
                         return (t0, None, notes, false);
                     }
                 };
@@ -466,7 +478,7 @@ async fn phase_read(ctx: Arc<Ctx>, objs: &[Indicator], prog: Arc<Progress>) -> P
                 let body = match resp.bytes().await {
                     Ok(b) => b,
                     Err(e) => {
-                        prog.error(format!("reading page: {e}"));
+                        prog.error(format!("reading page: {}", chain(&e)));
                         return (t0, None, notes, false);
                     }
                 };
@@ -477,7 +489,7 @@ async fn phase_read(ctx: Arc<Ctx>, objs: &[Indicator], prog: Arc<Progress>) -> P
                 let env: Envelope<IdOnly> = match serde_json::from_slice(&body) {
                     Ok(e) => e,
                     Err(e) => {
-                        prog.error(format!("bad envelope: {e}"));
+                        prog.error(format!("bad envelope: {}", chain(&e)));
                         return (t0, None, notes, false);
                     }
                 };
@@ -554,7 +566,7 @@ async fn get_worker(ctx: Arc<Ctx>, client: Client, prog: Arc<Progress>, urls: Ar
         let resp = match ctx.get(&client, url).send().await {
             Ok(r) => r,
             Err(e) => {
-                prog.error(format!("GET {url}: {e}"));
+                prog.error(format!("GET {url}: {}", chain(&e)));
                 continue;
             }
         };
@@ -562,7 +574,7 @@ async fn get_worker(ctx: Arc<Ctx>, client: Client, prog: Arc<Progress>, urls: Ar
         let body = match resp.bytes().await {
             Ok(b) => b,
             Err(e) => {
-                prog.error(format!("GET {url} body: {e}"));
+                prog.error(format!("GET {url} body: {}", chain(&e)));
                 continue;
             }
         };
@@ -575,7 +587,7 @@ async fn get_worker(ctx: Arc<Ctx>, client: Client, prog: Arc<Progress>, urls: Ar
                 prog.objects.fetch_add(1, Ordering::Relaxed);
             }
             Ok(env) => prog.error(format!("GET {url}: {} objects, expected 1", env.objects.len())),
-            Err(e) => prog.error(format!("GET {url}: bad envelope: {e}")),
+            Err(e) => prog.error(format!("GET {url}: bad envelope: {}", chain(&e))),
         }
     }
 }
