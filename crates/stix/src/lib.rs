@@ -16,7 +16,10 @@ mod validate;
 pub use header::ObjectHeader;
 pub use timestamp::StixTimestamp;
 pub use tlp::Tlp;
-pub use validate::{ValidationError, validate_object};
+pub use validate::{
+    COMMON, Category, Kind, MAX_DEPTH, STIX_20_REFUSED, TYPES, Target, TypeSpec, ValidationError,
+    check_identifier, is_property_name, is_type_name, nesting_exceeds, type_spec, validate_object,
+};
 
 /// The only `spec_version` accepted at the door for now.
 pub const SPEC_VERSION_21: &str = "2.1";

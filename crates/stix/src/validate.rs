@@ -1288,6 +1288,11 @@ fn kind_of(spec: Option<&TypeSpec>, name: &str) -> Option<Kind> {
 /// value in name order, then cross-property rules) so the same object always gets the same
 /// single error.
 pub fn validate_object(raw: &str) -> Result<ObjectHeader, ValidationError> {
+    if nesting_exceeds(raw, MAX_DEPTH) {
+        return Err(ValidationError::whole(format!(
+            "the object nests more than {MAX_DEPTH} levels deep"
+        )));
+    }
     let props = parse_props(raw).map_err(|m| {
         if m.starts_with("property") {
             // Duplicate name: we can name it.
@@ -1491,6 +1496,45 @@ pub fn validate_object(raw: &str) -> Result<ObjectHeader, ValidationError> {
         object_type: object_type.into_owned(),
         spec_version: spec_version.to_owned(),
     })
+}
+
+/// serde_json's recursion limit; no accepted JSON text nests deeper.
+pub const MAX_DEPTH: usize = 128;
+
+/// Whether `text` nests arrays/objects more than `limit` levels deep.
+///
+/// Why a separate scan: serde_json skips and captures raw values (`RawValue`, `IgnoredAny`)
+/// iteratively without a depth limit, so a 10,000-level value would slip through and break
+/// the first consumer that parses it recursively. This is a depth guard only (it assumes the
+/// text is otherwise parsed by serde_json), linear and allocation-free.
+pub fn nesting_exceeds(text: &str, limit: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in text.as_bytes() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 #[cfg(test)]
