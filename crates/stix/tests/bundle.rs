@@ -272,7 +272,7 @@ fn fifty_megabytes_stream() {
         if count == 0 {
             served_at_first = served.get();
         }
-        if count % 10_000 == 0 {
+        if count.is_multiple_of(10_000) {
             tanseeq_stix::validate_object(object.get()).map_err(|e| e.to_string())?;
             checked += 1;
         }
