@@ -1,1 +1,88 @@
+//! The TAXII 2.1 HTTP API of a tanseeq node, on axum.
+//!
+//! Endpoints (TAXII 2.1 section 4 onward): discovery `/taxii2/`, API root `/{root}/`, status,
+//! collections, one collection, objects (GET, POST), one object (GET, DELETE), manifest and
+//! versions. Trailing slashes are optional.
+//!
+//! Architecture invariants:
+//! - Handlers parse HTTP, call the service layer, and format TAXII; they never decide access
+//!   and never touch the store except through a `Visibility` the service layer gave them.
+//! - Every error leaves through [`error::ApiError`]'s one `IntoResponse`, as a TAXII error
+//!   message.
+//! - Objects go out as the raw bytes they were stored with, concatenated into envelopes.
 
+mod auth;
+pub mod error;
+mod handlers;
+pub mod media;
+pub mod params;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tanseeq_service::Node;
+use tower::Layer;
+use tower_http::normalize_path::NormalizePathLayer;
+
+pub use auth::Authenticated;
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub node: Node,
+    /// Shown in discovery.
+    pub title: String,
+}
+
+/// The TAXII routes, without trailing-slash normalization (see [`service`]).
+pub fn router(state: AppState) -> Router {
+    use handlers::*;
+    Router::new()
+        .route("/taxii2", get(discovery))
+        .route("/{api_root}", get(api_root))
+        .route("/{api_root}/status/{status_id}", get(status))
+        .route("/{api_root}/collections", get(collections))
+        .route("/{api_root}/collections/{collection_id}", get(collection))
+        .route(
+            "/{api_root}/collections/{collection_id}/manifest",
+            get(manifest),
+        )
+        .route(
+            "/{api_root}/collections/{collection_id}/objects",
+            get(get_objects).post(add_objects),
+        )
+        .route(
+            "/{api_root}/collections/{collection_id}/objects/{object_id}",
+            get(get_object).delete(delete_object),
+        )
+        .route(
+            "/{api_root}/collections/{collection_id}/objects/{object_id}/versions",
+            get(versions),
+        )
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(negotiate))
+        .with_state(state)
+}
+
+/// A service ready to serve: the router behind trailing-slash normalization, which must run
+/// before routing.
+pub fn service(
+    state: AppState,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<
+    tower_http::normalize_path::NormalizePath<Router>,
+    std::net::SocketAddr,
+> {
+    let app = NormalizePathLayer::trim_trailing_slash().layer(router(state));
+    axum::ServiceExt::<Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(app)
+}
+
+/// 406 before anything else when the client cannot take TAXII JSON.
+async fn negotiate(request: Request, next: Next) -> Response {
+    match media::check_accept(request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(e) => e.into_response(),
+    }
+}
