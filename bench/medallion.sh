@@ -43,6 +43,9 @@ start() {
     fi
     local venv
     venv="$("$ROOT/scripts/python-env.sh")"
+    if "$venv/bin/python" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$port" 2>/dev/null; then
+        echo "port $port on 127.0.0.1 is already in use" >&2; exit 1
+    fi
 
     cat >"$dir/data.json" <<EOT
 {
@@ -111,13 +114,17 @@ PY
 }
 
 stop() {
-    local dir="$1" pid
+    # gunicorn --daemon runs master and worker in their own process group;
+    # stop the whole group so that a worker busy with a long request (sync
+    # worker, --timeout 0) does not outlive its master and keep the port.
+    local dir="$1" pid pgid
     [[ -f "$dir/gunicorn.pid" ]] || return 0
     pid="$(cat "$dir/gunicorn.pid")"
-    if kill -0 "$pid" 2>/dev/null; then
-        kill "$pid"
-        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+    pgid="$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ' || true)"
+    if [[ -n "$pgid" && "$pgid" != "0" ]]; then
+        kill -TERM -- "-$pgid" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 -- "-$pgid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL -- "-$pgid" 2>/dev/null || true
     fi
     rm -f "$dir/gunicorn.pid"
 }
