@@ -1435,7 +1435,11 @@ pub fn validate_object(raw: &str) -> Result<ObjectHeader, ValidationError> {
                 .collect::<Vec<_>>()
                 .join(", or ");
             return Err(ValidationError::of(
-                spec.any_of[0][0],
+                spec.any_of
+                    .first()
+                    .and_then(|alt| alt.first())
+                    .copied()
+                    .unwrap_or("type"),
                 format!("`{object_type}` needs {names}"),
             ));
         }
