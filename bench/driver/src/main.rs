@@ -205,6 +205,7 @@ struct PhaseResult {
     per_second: f64,
     requests: u64,
     errors: u64,
+    retries: u64,
     concurrency: usize,
     finished: bool,
     ok: bool,
@@ -217,6 +218,7 @@ struct Progress {
     objects: AtomicU64,
     requests: AtomicU64,
     errors: AtomicU64,
+    retries: AtomicU64,
     stop: AtomicBool,
     first_error: std::sync::Mutex<Option<String>>,
 }
@@ -304,6 +306,7 @@ where
         per_second: if seconds > 0.0 { (objects as f64 / seconds * 10.0).round() / 10.0 } else { 0.0 },
         requests: prog.requests.load(Ordering::Relaxed),
         errors,
+        retries: prog.retries.load(Ordering::Relaxed),
         concurrency: conc,
         finished,
         ok: finished && verified && errors == 0,
@@ -335,16 +338,29 @@ async fn read_status(resp: reqwest::Response) -> Result<Status, String> {
 }
 
 async fn ingest_one(ctx: &Ctx, prog: &Progress, body: Vec<u8>, count: u64, done: &AtomicU64) -> Result<(), String> {
-    let resp = ctx
-        .client
-        .post(&ctx.objects_url)
-        .header(header::ACCEPT, TAXII)
-        .header(header::CONTENT_TYPE, TAXII)
-        .basic_auth(&ctx.args.user, Some(&ctx.args.password))
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| format!("POST objects: {}", chain(&e)))?;
+    // A connection reset before any response (seen with gunicorn's sync
+    // worker under pipelining) is retried, up to 3 attempts.
+    let mut attempt = 0;
+    let resp = loop {
+        attempt += 1;
+        let r = ctx
+            .client
+            .post(&ctx.objects_url)
+            .header(header::ACCEPT, TAXII)
+            .header(header::CONTENT_TYPE, TAXII)
+            .basic_auth(&ctx.args.user, Some(&ctx.args.password))
+            .body(body.clone())
+            .send()
+            .await;
+        match r {
+            Ok(r) => break r,
+            Err(e) if attempt < 3 && !e.is_timeout() => {
+                prog.retries.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(format!("POST objects: {}", chain(&e))),
+        }
+    };
     prog.requests.fetch_add(1, Ordering::Relaxed);
     let mut st = read_status(resp).await?;
     let status_url = format!("{}status/{}/", ctx.api_root, st.id);
@@ -461,7 +477,12 @@ async fn phase_read(ctx: Arc<Ctx>, objs: &[Indicator], prog: Arc<Progress>) -> P
             let mut capped = false;
             let t0 = Instant::now();
             loop {
-                let resp = match ctx.get(&ctx.client, &url).send().await {
+                let mut resp = ctx.get(&ctx.client, &url).send().await;
+                if matches!(&resp, Err(e) if !e.is_timeout()) {
+                    prog.retries.fetch_add(1, Ordering::Relaxed);
+                    resp = ctx.get(&ctx.client, &url).send().await;
+                }
+                let resp = match resp {
                     Ok(r) => r,
                     Err(e) => {
                         prog.error(format!("GET {url}: {}", chain(&e)));
@@ -563,13 +584,22 @@ async fn get_worker(ctx: Arc<Ctx>, client: Client, prog: Arc<Progress>, urls: Ar
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(url) = urls.get(i) else { return };
         prog.requests.fetch_add(1, Ordering::Relaxed);
-        let resp = match ctx.get(&client, url).send().await {
-            Ok(r) => r,
-            Err(e) => {
-                prog.error(format!("GET {url}: {}", chain(&e)));
-                continue;
+        let mut attempt = 0;
+        let resp = loop {
+            attempt += 1;
+            match ctx.get(&client, url).send().await {
+                Ok(r) => break Some(r),
+                Err(e) if attempt < 3 && !e.is_timeout() => {
+                    prog.retries.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => {
+                    prog.error(format!("GET {url}: {}", chain(&e)));
+                    break None;
+                }
             }
         };
+        let Some(resp) = resp else { continue };
         let code = resp.status();
         let body = match resp.bytes().await {
             Ok(b) => b,
