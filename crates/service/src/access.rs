@@ -2,7 +2,10 @@
 
 use crate::accounts::Caller;
 use crate::{Node, ServiceError};
-use tanseeq_store::{Collection, Status, Visibility};
+use tanseeq_store::{
+    Collection, Cursor, Fetch, ObjectDelete, ObjectFilter, ObjectPage, ObjectQuery, Status,
+    VersionMatch, Visibility,
+};
 use uuid::Uuid;
 
 /// What a caller wants to do with a collection.
@@ -112,5 +115,82 @@ impl Node {
             .await?
             .filter(|s| status_visible(caller, s))
             .ok_or_else(|| ServiceError::NotFound(format!("no status {id}")))
+    }
+}
+
+/// What to read from a collection: the filter, where to resume, how many, what to return.
+#[derive(Debug, Clone)]
+pub struct ReadRequest {
+    pub filter: ObjectFilter,
+    pub after: Option<Cursor>,
+    /// The caller's `limit`; the node applies its own bounds.
+    pub limit: Option<usize>,
+    pub fetch: Fetch,
+}
+
+impl Node {
+    /// The page size to use: the caller's `limit`, within the node's bounds.
+    pub fn page_size(&self, requested: Option<usize>) -> usize {
+        requested
+            .unwrap_or(self.limits.default_page_size)
+            .clamp(1, self.limits.max_page_size)
+    }
+
+    /// One page of the objects of a collection that the caller may see. Every object read of
+    /// the node goes through here.
+    pub async fn read_objects(
+        &self,
+        caller: &Caller,
+        api_root: &str,
+        collection_id: Uuid,
+        read: ReadRequest,
+    ) -> Result<ObjectPage, ServiceError> {
+        let (_, _, visibility) = self
+            .open_collection(caller, api_root, collection_id, Need::Read)
+            .await?;
+        let visibility = visibility.ok_or_else(|| {
+            ServiceError::Forbidden("your organization may not read this collection".into())
+        })?;
+        let query = ObjectQuery {
+            collection_id,
+            visibility,
+            filter: read.filter,
+            after: read.after,
+            limit: self.page_size(read.limit),
+            fetch: read.fetch,
+        };
+        Ok(self.store.query_objects(&query).await?)
+    }
+
+    /// Deletes versions of one object the caller may see from a collection it may write.
+    /// Nothing matching is a 404.
+    pub async fn delete_object(
+        &self,
+        caller: &Caller,
+        api_root: &str,
+        collection_id: Uuid,
+        object_id: &str,
+        versions: VersionMatch,
+        spec_versions: Vec<String>,
+    ) -> Result<u64, ServiceError> {
+        let (_, _, visibility) = self
+            .open_collection(caller, api_root, collection_id, Need::Write)
+            .await?;
+        let not_found = || ServiceError::NotFound(format!("no object {object_id} in this collection"));
+        let visibility = visibility.ok_or_else(not_found)?;
+        let removed = self
+            .store
+            .delete_object(&ObjectDelete {
+                collection_id,
+                visibility,
+                id: object_id.to_owned(),
+                versions,
+                spec_versions,
+            })
+            .await?;
+        if removed == 0 {
+            return Err(not_found());
+        }
+        Ok(removed)
     }
 }

@@ -4,7 +4,7 @@ use crate::accounts::Caller;
 use crate::{Node, ServiceError};
 use serde_json::value::RawValue;
 use tanseeq_stix::{Tlp, validate_object};
-use tanseeq_store::{DateAdded, IngestBatch, NewObject, Status, StatusDetail, VersionKey};
+use tanseeq_store::{DateAdded, IngestBatch, IngestOutcome, NewObject, Status, StatusDetail, VersionKey};
 use uuid::Uuid;
 
 /// Whether an object with these markings stays with its originator.
@@ -78,7 +78,7 @@ fn rejection(text: &str, message: String) -> StatusDetail {
 
 impl Node {
     /// Stores a batch prepared by [`prepare_batch`]; returns the status once committed.
-    pub async fn ingest(&self, batch: IngestBatch) -> Result<Status, ServiceError> {
+    pub async fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, ServiceError> {
         Ok(self.store.ingest(batch).await?)
     }
 
@@ -91,6 +91,6 @@ impl Node {
         objects: impl IntoIterator<Item = &'a RawValue>,
     ) -> Result<Status, ServiceError> {
         let batch = prepare_batch(api_root, collection_id, caller.org_id, objects);
-        self.ingest(batch).await
+        Ok(self.ingest(batch).await?.status)
     }
 }

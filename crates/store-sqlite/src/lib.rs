@@ -484,7 +484,7 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn ingest(&self, batch: IngestBatch) -> Result<Status> {
+    async fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome> {
         self.write(move |w| w.ingest(batch)).await
     }
 

@@ -47,7 +47,7 @@ impl Writer {
         self.last_date_added
     }
 
-    pub fn ingest(&mut self, batch: IngestBatch) -> Result<Status> {
+    pub fn ingest(&mut self, batch: IngestBatch) -> Result<IngestOutcome> {
         // Another process may have written since we last looked.
         let stored_max: i64 = self
             .conn
@@ -63,6 +63,7 @@ impl Writer {
         let originator = batch.originator_org.to_string();
         let mut successes = Vec::with_capacity(batch.objects.len());
         let mut failures = batch.rejected;
+        let mut duplicates = 0u64;
 
         let tx = self.conn.transaction().map_err(backend)?;
         {
@@ -128,6 +129,7 @@ impl Writer {
                     .unwrap_or_else(|| version.display());
                 match outcome {
                     Outcome::Duplicate => {
+                        duplicates += 1;
                         successes.push(detail(&header.id, display, None));
                         continue;
                     }
@@ -212,7 +214,11 @@ impl Writer {
         )
         .map_err(backend)?;
         tx.commit().map_err(backend)?;
-        Ok(status)
+        Ok(IngestOutcome {
+            stored: status.successes.len() as u64 - duplicates,
+            duplicates,
+            status,
+        })
     }
 
     pub fn delete(&mut self, delete: &ObjectDelete) -> Result<u64> {
@@ -329,7 +335,7 @@ pub fn query(conn: &Connection, query: &ObjectQuery) -> rusqlite::Result<ObjectP
     sql.push_str(" FROM objects WHERE collection_id = ?");
     let mut args: Vec<Value> = vec![query.collection_id.to_string().into()];
     push_visibility(&mut sql, &mut args, &query.visibility);
-    if let Some(after) = query.added_after {
+    if let Some(after) = query.filter.added_after {
         sql.push_str(" AND date_added > ?");
         args.push(after.0.into());
     }
@@ -338,10 +344,10 @@ pub fn query(conn: &Connection, query: &ObjectQuery) -> rusqlite::Result<ObjectP
         args.push(cursor.date_added.0.into());
         args.push(cursor.seq.into());
     }
-    push_in(&mut sql, &mut args, "id", &query.ids);
-    push_in(&mut sql, &mut args, "type", &query.types);
-    push_in(&mut sql, &mut args, "spec_version", &query.spec_versions);
-    push_versions(&mut sql, &mut args, &query.versions);
+    push_in(&mut sql, &mut args, "id", &query.filter.ids);
+    push_in(&mut sql, &mut args, "type", &query.filter.types);
+    push_in(&mut sql, &mut args, "spec_version", &query.filter.spec_versions);
+    push_versions(&mut sql, &mut args, &query.filter.versions);
     sql.push_str(" ORDER BY date_added, seq LIMIT ?");
     let limit = query.limit.max(1);
     args.push(((limit + 1) as i64).into());

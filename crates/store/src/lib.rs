@@ -69,7 +69,7 @@ pub trait Store: Send + Sync + 'static {
     /// request, in one transaction: when this returns `Ok`, everything reported `success` is
     /// durable. Each object's outcome is decided here (new version, duplicate of a stored
     /// version, or a conflicting different object under an existing version).
-    async fn ingest(&self, batch: IngestBatch) -> Result<Status>;
+    async fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome>;
 
     /// One page of objects (or only their metadata) matching the query, in `date_added`
     /// order, restricted by the query's visibility.

@@ -250,3 +250,12 @@ pub struct IngestBatch {
     /// Objects that failed validation, in the order received, with the reason.
     pub rejected: Vec<StatusDetail>,
 }
+
+/// What an ingest did: the status resource, and how many successes were new versions and how
+/// many were versions already stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestOutcome {
+    pub status: Status,
+    pub stored: u64,
+    pub duplicates: u64,
+}

@@ -50,10 +50,9 @@ pub enum Fetch {
     Metadata,
 }
 
-#[derive(Debug, Clone)]
-pub struct ObjectQuery {
-    pub collection_id: Uuid,
-    pub visibility: Visibility,
+/// Which objects a read is about (the TAXII `added_after` and `match[...]` parameters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectFilter {
     pub added_after: Option<DateAdded>,
     /// `match[id]`: empty means any.
     pub ids: Vec<String>,
@@ -62,29 +61,31 @@ pub struct ObjectQuery {
     /// `match[spec_version]`: empty means any.
     pub spec_versions: Vec<String>,
     pub versions: VersionMatch,
-    /// Resume after this record (from a `next` cursor).
-    pub after: Option<Cursor>,
-    /// Page size, at least 1.
-    pub limit: usize,
-    pub fetch: Fetch,
 }
 
-impl ObjectQuery {
-    /// Every latest version in a collection, as a node operator sees it.
-    pub fn new(collection_id: Uuid, visibility: Visibility, limit: usize) -> Self {
-        ObjectQuery {
-            collection_id,
-            visibility,
+impl Default for ObjectFilter {
+    /// Every object, latest version only (TAXII's defaults).
+    fn default() -> Self {
+        ObjectFilter {
             added_after: None,
             ids: Vec::new(),
             types: Vec::new(),
             spec_versions: Vec::new(),
             versions: VersionMatch::last(),
-            after: None,
-            limit,
-            fetch: Fetch::Objects,
         }
     }
+}
+
+#[derive(Debug, Clone)]
+pub struct ObjectQuery {
+    pub collection_id: Uuid,
+    pub visibility: Visibility,
+    pub filter: ObjectFilter,
+    /// Resume after this record (from a `next` cursor).
+    pub after: Option<Cursor>,
+    /// Page size, at least 1.
+    pub limit: usize,
+    pub fetch: Fetch,
 }
 
 /// What is known of one stored object version besides its JSON.

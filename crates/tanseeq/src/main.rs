@@ -1,1 +1,397 @@
-fn main(){}
+//! `tanseeq`: one binary for a node — set-up, administration, serving, import and export.
+
+mod demo;
+mod node;
+mod serve;
+mod transfer;
+
+use clap::{Args, Parser, Subcommand};
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tanseeq_service::ServiceError;
+use tanseeq_store::{Role, StoreError};
+use uuid::Uuid;
+
+/// A federated exchange for cyber-threat intelligence between cooperating agencies:
+/// STIX 2.1 over TAXII 2.1, TLP 2.0 as access control.
+#[derive(Parser)]
+#[command(name = "tanseeq", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where a node keeps its data.
+#[derive(Args, Clone)]
+struct DataArgs {
+    /// The node's data directory (database `tanseeq.db`, signing key `node.key`).
+    #[arg(long, env = "TANSEEQ_DATA", value_name = "DIR")]
+    data: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new node in an empty directory: database, node signing key, API root `api`, a
+    /// default collection, the first organization and its admin (whose password is printed once).
+    Init {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The first organization, the node operator's own agency.
+        #[arg(long, value_name = "NAME")]
+        org: String,
+        /// Name of the admin account.
+        #[arg(long, default_value = "admin", value_name = "NAME")]
+        admin: String,
+        /// A name for this node, shown in TAXII discovery.
+        #[arg(long, value_name = "NAME")]
+        node_name: Option<String>,
+    },
+    /// Run the TAXII 2.1 server.
+    Serve {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Address to listen on.
+        #[arg(long, env = "TANSEEQ_LISTEN", default_value = "127.0.0.1:7070")]
+        listen: SocketAddr,
+        /// Largest request body accepted, in bytes (TAXII max_content_length).
+        #[arg(long, env = "TANSEEQ_MAX_CONTENT_LENGTH", default_value_t = tanseeq_service::DEFAULT_MAX_CONTENT_LENGTH)]
+        max_content_length: usize,
+    },
+    /// Organizations (agencies) with accounts on this node.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// User accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Bearer API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// TAXII collections and which organizations may read and write them.
+    #[command(subcommand)]
+    Collection(CollectionCommand),
+    /// Import STIX objects from a bundle or JSON lines (a file, or `-` for standard input),
+    /// streamed; prints stored, duplicate and invalid counts and each invalid object's reason.
+    Import {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The collection to import into.
+        #[arg(long, value_name = "ID")]
+        collection: Uuid,
+        /// The organization recorded as the objects' originator (default: the node's first).
+        #[arg(long, value_name = "ORG")]
+        org: Option<String>,
+        /// A STIX bundle, a JSON array or JSON lines of objects; `-` reads standard input.
+        file: String,
+    },
+    /// Write a collection's objects (latest versions) as a STIX bundle to standard output.
+    Export {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long, value_name = "ID")]
+        collection: Uuid,
+        /// Only objects of these types (repeatable or comma-separated).
+        #[arg(long = "type", value_name = "TYPE", value_delimiter = ',')]
+        types: Vec<String>,
+        /// Only objects added after this time (RFC 3339, UTC, e.g. 2026-01-01T00:00:00Z).
+        #[arg(long, value_name = "TIMESTAMP")]
+        added_after: Option<String>,
+        /// Every version, not only the latest.
+        #[arg(long)]
+        all_versions: bool,
+    },
+    /// Run a demonstration node in a temporary directory: two organizations, their users and
+    /// collections, and a few hundred sample objects, served until interrupted.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:7070")]
+        listen: SocketAddr,
+    },
+    /// About this node.
+    #[command(subcommand)]
+    Node(NodeCommand),
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Add an organization.
+    Add {
+        #[command(flatten)]
+        data: DataArgs,
+        name: String,
+    },
+    /// List organizations.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from standard input (first line).
+    Add {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long, value_name = "ORG")]
+        org: String,
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// admin, analyst (read and write) or reader.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+    },
+    /// List users.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user; the token is printed once and stored only as a hash.
+    Create {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long, value_name = "NAME")]
+        user: String,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List a user's tokens (ids, labels, state; never the secrets).
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long, value_name = "NAME")]
+        user: String,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        #[command(flatten)]
+        data: DataArgs,
+        id: Uuid,
+    },
+}
+
+#[derive(Subcommand)]
+enum CollectionCommand {
+    /// Add a collection to API root `api`.
+    Add {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        description: Option<String>,
+        /// The collection's id (default: a new random UUID).
+        #[arg(long)]
+        id: Option<Uuid>,
+        /// Organizations that may read (comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "ORG,…")]
+        read: Vec<String>,
+        /// Organizations that may write (comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "ORG,…")]
+        write: Vec<String>,
+    },
+    /// List collections with their grants.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum NodeCommand {
+    /// Print the node's id, backend and public key.
+    Info {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| format!("`{text}` is not a role: use admin, analyst or reader"))
+}
+
+/// A command's failure: one line for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Message(String),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub fn fail<T>(message: impl Into<String>) -> Result<T, CliError> {
+    Err(CliError::Message(message.into()))
+}
+
+fn read_password_from_stdin() -> Result<String, CliError> {
+    let mut input = String::new();
+    std::io::stdin().take(64 * 1024).read_to_string(&mut input)?;
+    let password = input.lines().next().unwrap_or("").to_owned();
+    if password.is_empty() {
+        return fail("no password on standard input (pipe it in: `echo … | tanseeq user add …`)");
+    }
+    Ok(password)
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Init {
+            data,
+            org,
+            admin,
+            node_name,
+        } => node::init(&data.data, &org, &admin, node_name.as_deref()).await,
+        Command::Serve {
+            data,
+            listen,
+            max_content_length,
+        } => {
+            let limits = tanseeq_service::Limits {
+                max_content_length,
+                ..Default::default()
+            };
+            let node = node::open(&data.data, limits)?;
+            serve::serve(node, listen, None).await
+        }
+        Command::Org(OrgCommand::Add { data, name }) => {
+            let node = node::open(&data.data, Default::default())?;
+            let org = node.add_organization(&name).await?;
+            println!("organization `{}` added (identity {})", org.name, org.identity_id);
+            Ok(())
+        }
+        Command::Org(OrgCommand::List { data }) => {
+            let node = node::open(&data.data, Default::default())?;
+            for org in node.store.organizations().await? {
+                println!("{}\t{}\t{}", org.name, org.identity_id, org.created);
+            }
+            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            data,
+            org,
+            name,
+            role,
+        }) => {
+            let node = node::open(&data.data, Default::default())?;
+            let password = read_password_from_stdin()?;
+            let user = node.add_user(&org, &name, role, &password).await?;
+            println!("user `{}` added to `{org}` as {}", user.name, user.role);
+            Ok(())
+        }
+        Command::User(UserCommand::List { data }) => {
+            let node = node::open(&data.data, Default::default())?;
+            let orgs = node.store.organizations().await?;
+            for user in node.store.users().await? {
+                let org = orgs
+                    .iter()
+                    .find(|o| o.id == user.org_id)
+                    .map_or("?", |o| o.name.as_str());
+                println!("{}\t{}\t{}", user.name, user.role, org);
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { data, user, label }) => {
+            let node = node::open(&data.data, Default::default())?;
+            let (token, secret) = node.create_token(&user, &label).await?;
+            eprintln!("token {} created for `{user}`; it is shown only now:", token.id);
+            println!("{secret}");
+            Ok(())
+        }
+        Command::Token(TokenCommand::List { data, user }) => {
+            let node = node::open(&data.data, Default::default())?;
+            let user = node
+                .store
+                .user_by_name(&user)
+                .await?
+                .ok_or_else(|| CliError::Message(format!("user `{user}` does not exist")))?;
+            for token in node.store.tokens_of_user(user.id).await? {
+                let state = token
+                    .revoked
+                    .map_or("active".to_string(), |t| format!("revoked {t}"));
+                println!("{}\t{}\t{}\t{}", token.id, token.label, token.created, state);
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Revoke { data, id }) => {
+            let node = node::open(&data.data, Default::default())?;
+            node.revoke_token(id).await?;
+            println!("token {id} revoked");
+            Ok(())
+        }
+        Command::Collection(CollectionCommand::Add {
+            data,
+            title,
+            description,
+            id,
+            read,
+            write,
+        }) => {
+            let node = node::open(&data.data, Default::default())?;
+            let collection =
+                node::add_collection(&node, &title, description, id, &read, &write).await?;
+            println!("{}", collection.id);
+            Ok(())
+        }
+        Command::Collection(CollectionCommand::List { data }) => {
+            let node = node::open(&data.data, Default::default())?;
+            node::list_collections(&node).await
+        }
+        Command::Import {
+            data,
+            collection,
+            org,
+            file,
+        } => {
+            let node = node::open(&data.data, Default::default())?;
+            transfer::import(&node, collection, org.as_deref(), &file).await
+        }
+        Command::Export {
+            data,
+            collection,
+            types,
+            added_after,
+            all_versions,
+        } => {
+            let node = node::open(&data.data, Default::default())?;
+            transfer::export(&node, collection, types, added_after.as_deref(), all_versions).await
+        }
+        Command::Demo { listen } => demo::run(listen).await,
+        Command::Node(NodeCommand::Info { data }) => {
+            let node = node::open(&data.data, Default::default())?;
+            node::info(&node).await
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TANSEEQ_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

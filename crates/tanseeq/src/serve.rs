@@ -1,0 +1,52 @@
+//! Serving the TAXII API until interrupted.
+
+use crate::CliError;
+use std::net::SocketAddr;
+use tanseeq_service::Node;
+use tanseeq_taxii::AppState;
+
+/// Serves until SIGINT or SIGTERM. `banner` is printed once the socket is bound.
+pub async fn serve(node: Node, listen: SocketAddr, banner: Option<String>) -> Result<(), CliError> {
+    let title = match node.store.node().await? {
+        Some(record) => format!("tanseeq node {}", record.name),
+        None => "tanseeq node".to_string(),
+    };
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| CliError::Message(format!("cannot listen on {listen}: {e}")))?;
+    let bound = listener.local_addr()?;
+    // The first line on stdout is the URL: tests and scripts read it to find an ephemeral port.
+    println!("listening on http://{bound}/taxii2/");
+    if let Some(banner) = banner {
+        println!("{banner}");
+    }
+    tracing::info!(%bound, backend = node.store.backend_name(), "serving TAXII 2.1");
+    let app = tanseeq_taxii::service(AppState { node, title });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
