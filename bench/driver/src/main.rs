@@ -66,7 +66,7 @@ struct Args {
     /// Abort a phase after this many seconds (reported as not finished).
     #[arg(long, default_value_t = 300)]
     phase_timeout: u64,
-    /// Timeout of one HTTP request, seconds (default: the phase timeout).
+    /// Timeout of one HTTP request, seconds (default: phase timeout + 5 s).
     #[arg(long)]
     request_timeout: Option<u64>,
     /// Seed for ids and contents (same seed => same objects).
@@ -263,7 +263,7 @@ impl Ctx {
 
 fn make_client(args: &Args) -> Client {
     Client::builder()
-        .timeout(Duration::from_secs(args.request_timeout.unwrap_or(args.phase_timeout).max(1)))
+        .timeout(Duration::from_secs(args.request_timeout.unwrap_or(args.phase_timeout + 5).max(1)))
         .connect_timeout(Duration::from_secs(10))
         .pool_idle_timeout(Duration::from_secs(90))
         .tcp_nodelay(true)
