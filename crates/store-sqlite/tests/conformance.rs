@@ -1,0 +1,36 @@
+//! The store conformance suite against SQLite: one test per check, each on a new database file
+//! in its own temporary directory.
+
+use std::ops::Deref;
+use tanseeq_store_sqlite::SqliteStore;
+use tempfile::TempDir;
+
+/// A store on a new database file; the directory goes when the store is dropped.
+struct FreshStore {
+    store: SqliteStore,
+    _dir: TempDir,
+}
+
+impl Deref for FreshStore {
+    type Target = SqliteStore;
+
+    fn deref(&self) -> &SqliteStore {
+        &self.store
+    }
+}
+
+async fn fresh_store() -> FreshStore {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store =
+        SqliteStore::open(&dir.path().join("conformance.db")).expect("open a new SQLite database");
+    FreshStore { store, _dir: dir }
+}
+
+tanseeq_store::conformance_tests!(fresh_store);
+
+/// The same checks through `run_all`, in one sequence (they already run one by one above).
+#[tokio::test]
+#[ignore = "duplicates the per-check tests; run with --ignored to try run_all"]
+async fn run_all_in_sequence() {
+    tanseeq_store::conformance::run_all(fresh_store).await;
+}
