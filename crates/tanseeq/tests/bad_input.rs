@@ -85,6 +85,13 @@ fn big_envelope(size: usize) -> Vec<u8> {
     envelope(&objects).into_bytes()
 }
 
+/// An envelope of one new indicator padded with spaces to exactly `size` bytes.
+fn padded_envelope(size: usize) -> Vec<u8> {
+    let head = format!("{{\"objects\":[{}]", indicator(&[]));
+    let padding = size - head.len() - 1;
+    format!("{head}{}}}", " ".repeat(padding)).into_bytes()
+}
+
 fn run_case(client: &Client, case: Case) {
     let mut builder = client
         .http
@@ -524,6 +531,18 @@ fn bad_requests_table_then_node_intact() {
     for object in &seeded {
         assert!(all.contains(object));
     }
+    // The boundary: a body of exactly max_content_length bytes is taken, one more is not.
+    let exact = padded_envelope(LIMIT);
+    assert_eq!(exact.len(), LIMIT);
+    let resp = client.post_raw(&objects, exact).expect(202);
+    assert_eq!(resp.json()["success_count"], 1);
+    client
+        .post_raw(&objects, padded_envelope(LIMIT + 1))
+        .expect(413)
+        .assert_taxii_error();
+    assert_eq!(node.count_objects(&coll), before + 1);
+    let before = before + 1;
+
     // A small valid envelope is still accepted under the limit.
     client.post_ok(&coll, &indicators(3));
     assert_eq!(node.count_objects(&coll), before + 3);
@@ -549,5 +568,12 @@ fn envelope_of_20000_objects_is_accepted() {
         .expect(200)
         .json();
     assert_eq!(manifest["more"], true);
+    // A huge limit is capped at the node's largest page (10,000), with `more` set.
+    let capped = client
+        .get(&format!("{}?limit=999999999999", manifest_path(&coll)))
+        .expect(200)
+        .json();
+    assert_eq!(capped["objects"].as_array().map(Vec::len), Some(10_000));
+    assert_eq!(capped["more"], true);
     client.get("/taxii2/").expect(200);
 }

@@ -638,3 +638,32 @@ fn administration_commands_work() {
     assert!(info.contains("backend: sqlite"), "{info}");
     assert!(info.contains("public key:"), "{info}");
 }
+
+#[test]
+fn import_while_serving() {
+    let mut node = TestNode::init("Alpha");
+    node.start();
+    let client = node.admin_client();
+    let coll = node.default_collection.clone();
+    let posted = indicators(50);
+    // Posts and a CLI import into the same database at the same time.
+    let poster = {
+        let (client, coll, posted) = (client.clone(), coll.clone(), posted.clone());
+        std::thread::spawn(move || {
+            for chunk in posted.chunks(5) {
+                client.post_ok(&coll, chunk);
+            }
+        })
+    };
+    let imported: Vec<Value> = (0..500).map(ipv4).collect();
+    let lines: String = imported.iter().map(|o| format!("{o}\n")).collect();
+    let out = node.cli_ok(
+        &["import", "--collection", &coll, "-"],
+        Some(lines.as_bytes()),
+    );
+    assert_eq!(counts(&out), (500, 0, 0));
+    poster.join().expect("poster");
+    let all = client.get_all_objects(&coll, "limit=200");
+    assert_eq!(all.len(), 550);
+    assert_eq!(node.count_objects(&coll), 550);
+}

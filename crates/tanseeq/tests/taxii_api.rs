@@ -396,6 +396,44 @@ fn match_filters() {
         .collect();
     listed.sort();
     assert_eq!(listed, vec![d1, d2, d3]);
+
+    // Versions and one object page like the lists do.
+    let mut paged: Vec<String> = Vec::new();
+    let mut query = "limit=1".to_owned();
+    for _ in 0..5 {
+        let page = client
+            .get(&format!("{}?{query}", versions_path(&coll, &id)))
+            .expect(200)
+            .json();
+        let versions = page["versions"].as_array().unwrap();
+        assert_eq!(versions.len(), 1, "{page}");
+        paged.push(versions[0].as_str().unwrap().to_owned());
+        match page["next"].as_str() {
+            Some(next) if page["more"] == true => query = format!("limit=1&next={next}"),
+            _ => break,
+        }
+    }
+    paged.sort();
+    assert_eq!(paged, vec![d1, d2, d3]);
+    let page = client
+        .get(&format!(
+            "{}?match[version]=all&limit=2",
+            object_path(&coll, &id)
+        ))
+        .expect(200)
+        .json();
+    assert_eq!(objects_of(&page).len(), 2);
+    assert_eq!(page["more"], true);
+    let rest = client
+        .get(&format!(
+            "{}?match[version]=all&limit=2&next={}",
+            object_path(&coll, &id),
+            page["next"].as_str().unwrap()
+        ))
+        .expect(200)
+        .json();
+    assert_eq!(objects_of(&rest).len(), 1);
+    assert_eq!(rest["more"], false);
 }
 
 #[test]
