@@ -667,3 +667,55 @@ fn import_while_serving() {
     assert_eq!(all.len(), 550);
     assert_eq!(node.count_objects(&coll), 550);
 }
+
+#[test]
+fn export_versions_and_types() {
+    let node = TestNode::init("Alpha");
+    let coll = node.default_collection.clone();
+    let id = new_id("indicator");
+    let v1 = indicator_at(&id, "2024-01-01T00:00:00.000Z", &[TLP_RED]);
+    let v2 = indicator_at(&id, "2024-05-01T00:00:00.000Z", &[TLP_RED]);
+    let mal = malware(&[]);
+    let lines = format!("{v2}\n{v1}\n{mal}\n");
+    let out = node.cli_ok(
+        &["import", "--collection", &coll, "-"],
+        Some(lines.as_bytes()),
+    );
+    assert_eq!(counts(&out), (3, 0, 0));
+
+    let latest = raw_objects(&node.cli_ok(&["export", "--collection", &coll], None));
+    let keys: Vec<(String, String)> = latest.keys().cloned().collect();
+    let mut expected = vec![
+        (id.clone(), "2024-05-01T00:00:00.000Z".to_owned()),
+        (
+            mal["id"].as_str().unwrap().to_owned(),
+            "2024-02-01T00:00:00.000Z".to_owned(),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(
+        keys, expected,
+        "latest versions only; the operator sees TLP:RED"
+    );
+    let all = raw_objects(&node.cli_ok(&["export", "--collection", &coll, "--all-versions"], None));
+    assert_eq!(all.len(), 3);
+    let only = raw_objects(&node.cli_ok(
+        &[
+            "export",
+            "--collection",
+            &coll,
+            "--type",
+            "indicator",
+            "--all-versions",
+        ],
+        None,
+    ));
+    assert_eq!(only.len(), 2);
+    assert!(only.keys().all(|(i, _)| *i == id));
+    // An empty collection exports a bundle without `objects` (STIX forbids empty lists).
+    let empty = node.add_collection("empty", "Alpha", "Alpha");
+    let bundle: Value =
+        serde_json::from_str(&node.cli_ok(&["export", "--collection", &empty], None)).unwrap();
+    assert_eq!(bundle["type"], "bundle");
+    assert!(bundle.get("objects").is_none(), "{bundle}");
+}
