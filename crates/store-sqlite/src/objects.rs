@@ -350,7 +350,7 @@ pub fn query(conn: &Connection, query: &ObjectQuery) -> rusqlite::Result<ObjectP
     push_versions(&mut sql, &mut args, &query.filter.versions);
     sql.push_str(" ORDER BY date_added, seq LIMIT ?");
     let limit = query.limit.max(1);
-    args.push(((limit + 1) as i64).into());
+    args.push(i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX).into());
 
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut records: Vec<ObjectRecord> = stmt
