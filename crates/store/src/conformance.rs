@@ -49,8 +49,10 @@ macro_rules! conformance_tests {
             delete_versions
             query_filters
             query_limit_and_more
+            query_large_inputs
             paging_same_date_added
             paging_with_writes
+            paging_during_concurrent_ingests
             fetch_metadata
             collections_are_separate
             count_objects
@@ -1998,6 +2000,27 @@ pub async fn delete_versions<S: Store + ?Sized>(store: &S) {
         0,
         "everything deleted"
     );
+    let again = ingest(
+        store,
+        fx.batch(fx.collection, fx.org(1), vec![xs(&v3), xs(&v1)]),
+    )
+    .await;
+    assert_eq!(
+        (again.stored, again.duplicates),
+        (2, 0),
+        "versions posted again after their deletion are stored anew: (stored, duplicates)"
+    );
+    assert_eq!(
+        versions_of(
+            store,
+            fx.collection,
+            &x,
+            VersionMatch::default().with_first().with_last()
+        )
+        .await,
+        vec![key(&v1), key(&v3)],
+        "first and last of versions posted again after deletion"
+    );
 }
 
 // ============================================================================================
@@ -2819,5 +2842,156 @@ pub async fn visibility_delete_matches_admits<S: Store + ?Sized>(store: &S) {
                 "{context}: the last version after delete_object({id}, {visibility:?}, {versions:?})"
             );
         }
+    }
+}
+
+/// A reader paging while several batches are ingested concurrently sees every record exactly
+/// once: a cursor never passes a `date_added` that a later commit still fills in.
+pub async fn paging_during_concurrent_ingests<S: Store + ?Sized>(store: &S) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let fx = fixture(store).await;
+    let make = |org: usize| {
+        let objects: Vec<NewObject> = (0..4)
+            .map(|i| open(&sdo("indicator", &new_id("indicator"), &stamp(i), "")))
+            .collect();
+        fx.batch(fx.collection, fx.org(org), objects)
+    };
+    let batches: Vec<[IngestBatch; 3]> = (0..6).map(|_| [make(0), make(1), make(2)]).collect();
+    let written: BTreeSet<String> = batches
+        .iter()
+        .flatten()
+        .flat_map(|b| b.objects.iter().map(|o| o.header.id.clone()))
+        .collect();
+    let done = AtomicBool::new(false);
+    let writers = async {
+        for [a, b, c] in batches {
+            let (ra, rb, rc) = tokio::join!(store.ingest(a), store.ingest(b), store.ingest(c));
+            for result in [ra, rb, rc] {
+                must(result, "concurrent ingest");
+            }
+        }
+        done.store(true, Ordering::SeqCst);
+    };
+    let reader = async {
+        let mut seen: Vec<ObjectRecord> = Vec::new();
+        let mut after = None;
+        loop {
+            let finished = done.load(Ordering::SeqCst);
+            loop {
+                let page = must(
+                    store
+                        .query_objects(&ObjectQuery {
+                            collection_id: fx.collection,
+                            visibility: Visibility::Organization(fx.org(0)),
+                            filter: ObjectFilter::default(),
+                            after,
+                            limit: 7,
+                            fetch: Fetch::Metadata,
+                        })
+                        .await,
+                    "query_objects",
+                );
+                if let Some(last) = page.records.last() {
+                    after = Some(last.meta.cursor());
+                }
+                seen.extend(page.records);
+                if !page.more {
+                    break;
+                }
+            }
+            if finished {
+                return seen;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+    };
+    let ((), seen) = tokio::join!(writers, reader);
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for record in &seen {
+        *counts.entry(record.meta.id.as_str()).or_default() += 1;
+    }
+    let repeated: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        repeated.is_empty(),
+        "records repeated while paging during concurrent ingests: {repeated:?}"
+    );
+    let missed: Vec<&String> = written
+        .iter()
+        .filter(|id| !counts.contains_key(id.as_str()))
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "a reader paging during concurrent ingests missed {} of {} records (a cursor passed a \
+         date_added that a later commit filled in): {missed:?}",
+        missed.len(),
+        written.len()
+    );
+}
+
+/// The largest requests the TAXII layer lets through: 1,000 values in each `match[...]`
+/// parameter; and a page size beyond any database's integer range.
+pub async fn query_large_inputs<S: Store + ?Sized>(store: &S) {
+    let fx = fixture(store).await;
+    let objects: Vec<NewObject> = (0..10)
+        .map(|i| open(&sdo("indicator", &new_id("indicator"), &stamp(i), "")))
+        .collect();
+    let ids: Vec<String> = objects.iter().map(|o| o.header.id.clone()).collect();
+    ingest_new(store, fx.batch(fx.collection, fx.org(0), objects)).await;
+    let mut many_ids: Vec<String> = (0..990).map(|_| new_id("indicator")).collect();
+    many_ids.extend(ids.iter().step_by(2).cloned());
+    let mut many_types: Vec<String> = (0..999).map(|i| format!("x-type-{i}")).collect();
+    many_types.push("indicator".into());
+    let mut many_versions: Vec<VersionKey> =
+        (0..999).map(|i| version_key(&stamp(10_000 + i))).collect();
+    many_versions.push(version_key(&stamp(3)));
+    let filter = ObjectFilter {
+        ids: many_ids,
+        types: many_types,
+        spec_versions: (0..999)
+            .map(|i| format!("9.{i}"))
+            .chain(["2.1".to_string()])
+            .collect(),
+        versions: VersionMatch {
+            at: many_versions,
+            last: true,
+            ..VersionMatch::default()
+        },
+        added_after: None,
+    };
+    let got = records(
+        store,
+        fx.collection,
+        Visibility::Organization(fx.org(1)),
+        filter,
+        Fetch::Objects,
+        1000,
+    )
+    .await;
+    let want: Vec<String> = ids.iter().step_by(2).cloned().collect();
+    assert_eq!(
+        id_list(&got),
+        want,
+        "1,000 values in each of match[id], match[type], match[spec_version], match[version]"
+    );
+
+    for limit in [usize::MAX, i64::MAX as usize, u32::MAX as usize] {
+        let page = must(
+            store
+                .query_objects(&ObjectQuery {
+                    collection_id: fx.collection,
+                    visibility: Visibility::Operator,
+                    filter: ObjectFilter::default(),
+                    after: None,
+                    limit,
+                    fetch: Fetch::Metadata,
+                })
+                .await,
+            "query_objects with a huge limit",
+        );
+        assert_eq!(
+            (page.records.len(), page.more),
+            (10, false),
+            "a limit of {limit} returns everything on one page: (records, more)"
+        );
     }
 }
