@@ -34,3 +34,12 @@ tanseeq_store::conformance_tests!(fresh_store);
 async fn run_all_in_sequence() {
     tanseeq_store::conformance::run_all(fresh_store).await;
 }
+
+/// Two handles on one database file, as a server and `tanseeq import` beside it.
+#[tokio::test]
+async fn shared_database() {
+    let fresh = fresh_store().await;
+    let second =
+        SqliteStore::open(&fresh._dir.path().join("conformance.db")).expect("open a second handle");
+    tanseeq_store::conformance::shared_database(&*fresh, &second).await;
+}

@@ -546,7 +546,7 @@ fn filter_selects(filter: &ObjectFilter, meta: &ObjectMeta) -> bool {
         && (filter.spec_versions.is_empty() || filter.spec_versions.contains(&meta.spec_version))
 }
 
-const VISIBILITY_CASES: u64 = 200;
+const VISIBILITY_CASES: u64 = 300;
 
 // ============================================================================================
 // Node, organizations, users, tokens
@@ -2848,40 +2848,73 @@ pub async fn visibility_delete_matches_admits<S: Store + ?Sized>(store: &S) {
 /// A reader paging while several batches are ingested concurrently sees every record exactly
 /// once: a cursor never passes a `date_added` that a later commit still fills in.
 pub async fn paging_during_concurrent_ingests<S: Store + ?Sized>(store: &S) {
-    use std::sync::atomic::{AtomicBool, Ordering};
     let fx = fixture(store).await;
+    page_while_writing(&fx, store, [store, store, store]).await;
+}
+
+/// For backends whose database several handles (processes) share, which the [`Store`] contract
+/// demands: `first` and `second` are two handles on one fresh, empty database. Each sees the
+/// other's writes; concurrent ingests through both all succeed, get distinct `date_added`
+/// values, and a reader paging meanwhile misses nothing. Not part of
+/// [`conformance_tests!`](crate::conformance_tests), whose checks take one store: a backend's
+/// test file calls it with two handles it opened.
+pub async fn shared_database<S: Store + ?Sized>(first: &S, second: &S) {
+    let fx = fixture(first).await;
+    assert_eq!(
+        must(
+            second.organization_by_name("Org B").await,
+            "organization_by_name"
+        ),
+        Some(fx.orgs[1].clone()),
+        "a second handle sees the first handle's writes"
+    );
+    page_while_writing(&fx, second, [first, second, first]).await;
+    page_while_writing(&fx, first, [second, first, second]).await;
+}
+
+/// Six rounds of three concurrent ingests (through `writers`) while `reader` pages through the
+/// collection with a cursor; then checks that the reader saw every record exactly once and that
+/// every batch got its own `date_added`.
+async fn page_while_writing<S: Store + ?Sized>(fx: &Fixture, reader: &S, writers: [&S; 3]) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let collection = new_collection(writers[0], &fx.root, &fx.orgs).await;
     let make = |org: usize| {
         let objects: Vec<NewObject> = (0..4)
             .map(|i| open(&sdo("indicator", &new_id("indicator"), &stamp(i), "")))
             .collect();
-        fx.batch(fx.collection, fx.org(org), objects)
+        fx.batch(collection, fx.org(org), objects)
     };
     let batches: Vec<[IngestBatch; 3]> = (0..6).map(|_| [make(0), make(1), make(2)]).collect();
-    let written: BTreeSet<String> = batches
+    let id_sets: Vec<BTreeSet<String>> = batches
         .iter()
         .flatten()
-        .flat_map(|b| b.objects.iter().map(|o| o.header.id.clone()))
+        .map(|b| b.objects.iter().map(|o| o.header.id.clone()).collect())
         .collect();
+    let written: BTreeSet<String> = id_sets.iter().flatten().cloned().collect();
     let done = AtomicBool::new(false);
-    let writers = async {
+    let writing = async {
         for [a, b, c] in batches {
-            let (ra, rb, rc) = tokio::join!(store.ingest(a), store.ingest(b), store.ingest(c));
+            let (ra, rb, rc) = tokio::join!(
+                writers[0].ingest(a),
+                writers[1].ingest(b),
+                writers[2].ingest(c)
+            );
             for result in [ra, rb, rc] {
                 must(result, "concurrent ingest");
             }
         }
         done.store(true, Ordering::SeqCst);
     };
-    let reader = async {
+    let reading = async {
         let mut seen: Vec<ObjectRecord> = Vec::new();
         let mut after = None;
         loop {
             let finished = done.load(Ordering::SeqCst);
             loop {
                 let page = must(
-                    store
+                    reader
                         .query_objects(&ObjectQuery {
-                            collection_id: fx.collection,
+                            collection_id: collection,
                             visibility: Visibility::Organization(fx.org(0)),
                             filter: ObjectFilter::default(),
                             after,
@@ -2905,7 +2938,7 @@ pub async fn paging_during_concurrent_ingests<S: Store + ?Sized>(store: &S) {
             tokio::time::sleep(std::time::Duration::from_millis(1)).await;
         }
     };
-    let ((), seen) = tokio::join!(writers, reader);
+    let ((), seen) = tokio::join!(writing, reading);
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for record in &seen {
         *counts.entry(record.meta.id.as_str()).or_default() += 1;
@@ -2925,6 +2958,26 @@ pub async fn paging_during_concurrent_ingests<S: Store + ?Sized>(store: &S) {
          date_added that a later commit filled in): {missed:?}",
         missed.len(),
         written.len()
+    );
+    let stored = everything(writers[0], collection).await;
+    let mut dates = BTreeSet::new();
+    for ids in &id_sets {
+        let batch_dates: BTreeSet<DateAdded> = stored
+            .iter()
+            .filter(|r| ids.contains(&r.meta.id))
+            .map(|r| r.meta.date_added)
+            .collect();
+        assert_eq!(
+            batch_dates.len(),
+            1,
+            "the objects of one batch share one date_added"
+        );
+        dates.extend(batch_dates);
+    }
+    assert_eq!(
+        dates.len(),
+        id_sets.len(),
+        "concurrent batches get distinct date_added values"
     );
 }
 
