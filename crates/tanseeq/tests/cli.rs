@@ -719,3 +719,55 @@ fn export_versions_and_types() {
     assert_eq!(bundle["type"], "bundle");
     assert!(bundle.get("objects").is_none(), "{bundle}");
 }
+
+/// Two processes writing at once (the server taking posts, `tanseeq import` beside it) must
+/// both succeed: SQLite's busy timeout has to cover every lock wait.
+#[test]
+fn concurrent_writers_from_two_processes() {
+    let mut node = TestNode::init("Alpha");
+    node.start();
+    let client = node.admin_client();
+    let coll = node.default_collection.clone();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let poster = {
+        let (client, coll, stop) = (client.clone(), coll.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut posted = 0u64;
+            let mut failures = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let resp = client.post_objects(&coll, &indicators(2));
+                if resp.status == 202 && resp.json()["success_count"] == 2 {
+                    posted += 2;
+                } else {
+                    failures.push(format!("{} {}", resp.status, resp.text));
+                }
+            }
+            (posted, failures)
+        })
+    };
+    let mut imported = 0u64;
+    let mut import_errors = Vec::new();
+    for round in 0..3u32 {
+        let lines: String = (0..2_000)
+            .map(|i| format!("{}\n", ipv4(round * 10_000 + i)))
+            .collect();
+        let out = node.cli(
+            &["import", "--collection", &coll, "-"],
+            Some(lines.as_bytes()),
+        );
+        if out.status.success() {
+            imported += counts(&text(&out.stdout)).0;
+        } else {
+            import_errors.push(text(&out.stderr));
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (posted, post_failures) = poster.join().expect("poster");
+    assert!(
+        import_errors.is_empty() && post_failures.is_empty(),
+        "concurrent writers failed:\nimport: {import_errors:?}\nposts: {:?}\nserver log:\n{}",
+        &post_failures[..post_failures.len().min(3)],
+        node.server_log()
+    );
+    assert_eq!(node.count_objects(&coll), imported + posted);
+}
