@@ -176,7 +176,8 @@ impl Node {
         let (_, _, visibility) = self
             .open_collection(caller, api_root, collection_id, Need::Write)
             .await?;
-        let not_found = || ServiceError::NotFound(format!("no object {object_id} in this collection"));
+        let not_found =
+            || ServiceError::NotFound(format!("no object {object_id} in this collection"));
         let visibility = visibility.ok_or_else(not_found)?;
         let removed = self
             .store

@@ -242,11 +242,10 @@ impl Node {
         user_name: &str,
         label: &str,
     ) -> Result<(ApiToken, String), ServiceError> {
-        let user = self
-            .store
-            .user_by_name(user_name)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("user `{user_name}` does not exist")))?;
+        let user =
+            self.store.user_by_name(user_name).await?.ok_or_else(|| {
+                ServiceError::NotFound(format!("user `{user_name}` does not exist"))
+            })?;
         let secret = format!("{TOKEN_PREFIX}{}", random_secret(32)?);
         let token = ApiToken {
             id: Uuid::new_v4(),

@@ -30,10 +30,16 @@ pub enum ServiceError {
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::AlreadyExists { what } => ServiceError::Conflict(format!("{what} already exists")),
-            StoreError::NotFound { what } => ServiceError::NotFound(format!("{what} does not exist")),
+            StoreError::AlreadyExists { what } => {
+                ServiceError::Conflict(format!("{what} already exists"))
+            }
+            StoreError::NotFound { what } => {
+                ServiceError::NotFound(format!("{what} does not exist"))
+            }
             StoreError::Unavailable(cause) => ServiceError::Unavailable(cause),
-            e @ (StoreError::Schema(_) | StoreError::Backend(_)) => ServiceError::Internal(e.to_string()),
+            e @ (StoreError::Schema(_) | StoreError::Backend(_)) => {
+                ServiceError::Internal(e.to_string())
+            }
         }
     }
 }

@@ -4,7 +4,9 @@ use crate::accounts::Caller;
 use crate::{Node, ServiceError};
 use serde_json::value::RawValue;
 use tanseeq_stix::{Tlp, validate_object};
-use tanseeq_store::{DateAdded, IngestBatch, IngestOutcome, NewObject, Status, StatusDetail, VersionKey};
+use tanseeq_store::{
+    DateAdded, IngestBatch, IngestOutcome, NewObject, Status, StatusDetail, VersionKey,
+};
 use uuid::Uuid;
 
 /// Whether an object with these markings stays with its originator.

@@ -76,11 +76,22 @@ CREATE TABLE objects (
     is_first       INTEGER NOT NULL,
     is_last        INTEGER NOT NULL,
     sha256         BLOB NOT NULL,
-    raw            TEXT NOT NULL,
-    UNIQUE (collection_id, id, version)
+    raw            TEXT NOT NULL
 );
+-- An organization that cannot see a restricted version may still post its own object under
+-- the same (id, version): uniqueness is per originator, so that a post never reveals that a
+-- hidden version exists.
+CREATE UNIQUE INDEX objects_by_id ON objects (collection_id, id, version, originator_org);
 CREATE INDEX objects_by_date_added ON objects (collection_id, date_added, seq);
 CREATE INDEX objects_by_type ON objects (collection_id, type, date_added, seq);
+
+-- The last date_added handed out, read and advanced inside each writing transaction, so that
+-- date_added grows with commit order even with several writing processes.
+CREATE TABLE clock (
+    one             INTEGER PRIMARY KEY CHECK (one = 1),
+    last_date_added INTEGER NOT NULL
+);
+INSERT INTO clock (one, last_date_added) VALUES (1, 0);
 
 CREATE TABLE statuses (
     id                TEXT PRIMARY KEY,

@@ -54,7 +54,7 @@ impl SqliteStore {
         .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
         configure(&conn, false).map_err(backend)?;
         migrate(&conn)?;
-        let writer = objects::Writer::new(conn).map_err(backend)?;
+        let writer = objects::Writer::new(conn);
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
@@ -71,9 +71,9 @@ impl SqliteStore {
 
     /// The schema version this build expects and the one the file has.
     pub fn schema_version(&self) -> Result<(usize, usize)> {
-        let have = self.inner.read_blocking(|c| {
-            c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
-        })?;
+        let have = self
+            .inner
+            .read_blocking(|c| c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)))?;
         Ok((MIGRATIONS.len(), have as usize))
     }
 
@@ -204,18 +204,26 @@ impl Store for SqliteStore {
     async fn init_node(&self, node: &NodeRecord) -> Result<()> {
         let node = node.clone();
         self.write(move |w| {
-            w.conn
-                .execute(
-                    "INSERT INTO node (id, name, public_key, created) VALUES (?1, ?2, ?3, ?4)",
-                    params![
-                        node.id.to_string(),
-                        node.name,
-                        node.public_key,
-                        node.created.to_string()
-                    ],
-                )
-                .map_err(unique("the node record"))?;
-            Ok(())
+            let tx = objects::write_transaction(&mut w.conn)?;
+            let exists: bool = tx
+                .query_row("SELECT EXISTS (SELECT 1 FROM node)", [], |r| r.get(0))
+                .map_err(backend)?;
+            if exists {
+                return Err(StoreError::AlreadyExists {
+                    what: "the node record".into(),
+                });
+            }
+            tx.execute(
+                "INSERT INTO node (id, name, public_key, created) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    node.id.to_string(),
+                    node.name,
+                    node.public_key,
+                    node.created.to_string()
+                ],
+            )
+            .map_err(unique("the node record"))?;
+            tx.commit().map_err(backend)
         })
         .await
     }
@@ -347,7 +355,16 @@ impl Store for SqliteStore {
                         token.revoked.map(|t| t.to_string())
                     ],
                 )
-                .map_err(unique("the token"))?;
+                .map_err(|e| match e {
+                    rusqlite::Error::SqliteFailure(ref code, _)
+                        if code.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
+                    {
+                        StoreError::NotFound {
+                            what: format!("user {}", token.user_id),
+                        }
+                    }
+                    other => unique("the token")(other),
+                })?;
             Ok(())
         })
         .await
@@ -372,7 +389,8 @@ impl Store for SqliteStore {
                 "{} WHERE user_id = ?1 ORDER BY created",
                 rows::TOKEN_SELECT
             ))?;
-            stmt.query_map([user_id.to_string()], rows::token)?.collect()
+            stmt.query_map([user_id.to_string()], rows::token)?
+                .collect()
         })
         .await
     }
@@ -424,7 +442,7 @@ impl Store for SqliteStore {
     async fn create_collection(&self, collection: &Collection) -> Result<()> {
         let collection = collection.clone();
         self.write(move |w| {
-            let tx = w.conn.transaction().map_err(backend)?;
+            let tx = objects::write_transaction(&mut w.conn)?;
             tx.execute(
                 "INSERT INTO collections (id, api_root, title, description, created)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -475,7 +493,8 @@ impl Store for SqliteStore {
 
     async fn collections(&self, api_root: &str) -> Result<Vec<Collection>> {
         let api_root = api_root.to_owned();
-        self.read(move |c| rows::collections(c, &api_root, None)).await
+        self.read(move |c| rows::collections(c, &api_root, None))
+            .await
     }
 
     async fn collection(&self, api_root: &str, id: Uuid) -> Result<Option<Collection>> {

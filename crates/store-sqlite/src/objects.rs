@@ -2,15 +2,13 @@
 
 use crate::{backend, rows};
 use rusqlite::types::Value;
-use rusqlite::{Connection, params, params_from_iter};
+use rusqlite::{Connection, TransactionBehavior, params, params_from_iter};
 use sha2::{Digest, Sha256};
 use tanseeq_store::*;
 
-/// The single writing connection, and the last `date_added` it assigned (which only grows,
-/// even if the system clock steps back, so that a paging cursor never misses a later write).
+/// The single writing connection of this process.
 pub struct Writer {
     pub conn: Connection,
-    last_date_added: i64,
 }
 
 /// A version already stored under an object's id.
@@ -19,57 +17,51 @@ struct StoredVersion {
     version: String,
     sha256: Vec<u8>,
     raw: String,
+    originator_org: uuid::Uuid,
+    restricted: bool,
 }
 
 /// How one object of a batch ended.
 enum Outcome {
     Stored,
-    Duplicate,
+    /// Already stored under this version; the version as stored.
+    Duplicate(String),
     Conflict,
 }
 
-impl Writer {
-    pub fn new(conn: Connection) -> rusqlite::Result<Self> {
-        let last_date_added: i64 = conn.query_row(
-            "SELECT coalesce(max(date_added), 0) FROM objects",
-            [],
-            |r| r.get(0),
-        )?;
-        Ok(Writer {
-            conn,
-            last_date_added,
-        })
-    }
+/// Opens a write transaction that takes the database's write lock at once, so that it waits
+/// (up to the busy timeout) for another process's writer instead of failing midway.
+pub fn write_transaction(conn: &mut Connection) -> Result<rusqlite::Transaction<'_>> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(backend)
+}
 
-    fn next_date_added(&mut self) -> i64 {
-        let now = jiff::Timestamp::now().as_microsecond();
-        self.last_date_added = now.max(self.last_date_added + 1);
-        self.last_date_added
+impl Writer {
+    pub fn new(conn: Connection) -> Self {
+        Writer { conn }
     }
 
     pub fn ingest(&mut self, batch: IngestBatch) -> Result<IngestOutcome> {
-        // Another process may have written since we last looked.
-        let stored_max: i64 = self
-            .conn
-            .query_row(
-                "SELECT coalesce(max(date_added), 0) FROM objects",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(backend)?;
-        self.last_date_added = self.last_date_added.max(stored_max);
-        let date_added = self.next_date_added();
         let collection = batch.collection_id.to_string();
-        let originator = batch.originator_org.to_string();
+        let poster = batch.originator_org;
+        let originator = poster.to_string();
         let mut successes = Vec::with_capacity(batch.objects.len());
         let mut failures = batch.rejected;
         let mut duplicates = 0u64;
 
-        let tx = self.conn.transaction().map_err(backend)?;
+        let tx = write_transaction(&mut self.conn)?;
+        // date_added only grows, in commit order, even if the clock steps back or another
+        // process writes too: a paging cursor never misses a later write.
+        let last: i64 = tx
+            .query_row("SELECT last_date_added FROM clock", [], |r| r.get(0))
+            .map_err(backend)?;
+        let date_added = jiff::Timestamp::now().as_microsecond().max(last + 1);
+        tx.execute("UPDATE clock SET last_date_added = ?1", [date_added])
+            .map_err(backend)?;
         {
             let mut versions_of = tx
                 .prepare_cached(
-                    "SELECT seq, version, sha256, raw FROM objects
+                    "SELECT seq, version, sha256, raw, originator_org, restricted FROM objects
                      WHERE collection_id = ?1 AND id = ?2",
                 )
                 .map_err(backend)?;
@@ -99,6 +91,8 @@ impl Writer {
                             version: r.get(1)?,
                             sha256: r.get(2)?,
                             raw: r.get(3)?,
+                            originator_org: rows::uuid(r, 4)?,
+                            restricted: r.get(5)?,
                         })
                     })
                     .map_err(backend)?
@@ -108,29 +102,42 @@ impl Writer {
                     Some(ts) => VersionKey::of(ts),
                     None => VersionKey::of_date_added(DateAdded(date_added)),
                 };
-                let same = |stored: &StoredVersion| {
+                // Only versions the poster may see count: a hidden version must not turn a post
+                // into a duplicate or a conflict, which would reveal that it exists.
+                let visible =
+                    |stored: &&StoredVersion| !stored.restricted || stored.originator_org == poster;
+                let same = |stored: &&StoredVersion| {
                     stored.sha256.as_slice() == digest.as_slice()
                         || same_json(&stored.raw, &object.raw)
                 };
                 let outcome = if header.version().is_some() {
-                    match existing.iter().find(|e| e.version == version.sortable) {
-                        Some(e) if same(e) => Outcome::Duplicate,
-                        Some(_) => Outcome::Conflict,
+                    let mut at_version = existing
+                        .iter()
+                        .filter(|e| e.version == version.sortable)
+                        .filter(visible)
+                        .peekable();
+                    if at_version.peek().is_none() {
+                        Outcome::Stored
+                    } else if let Some(e) = at_version.find(same) {
+                        Outcome::Duplicate(e.version.clone())
+                    } else {
+                        Outcome::Conflict
+                    }
+                } else {
+                    match existing.iter().filter(visible).find(same) {
+                        Some(e) => Outcome::Duplicate(e.version.clone()),
                         None => Outcome::Stored,
                     }
-                } else if existing.iter().any(same) {
-                    Outcome::Duplicate
-                } else {
-                    Outcome::Stored
                 };
-                let display = header
-                    .version()
-                    .map(|ts| VersionKey::of(ts).display())
-                    .unwrap_or_else(|| version.display());
+                let display = version.display();
                 match outcome {
-                    Outcome::Duplicate => {
+                    Outcome::Duplicate(stored_version) => {
                         duplicates += 1;
-                        successes.push(detail(&header.id, display, None));
+                        let shown = VersionKey {
+                            sortable: stored_version,
+                        }
+                        .display();
+                        successes.push(detail(&header.id, shown, None));
                         continue;
                     }
                     Outcome::Conflict => {
@@ -222,7 +229,7 @@ impl Writer {
     }
 
     pub fn delete(&mut self, delete: &ObjectDelete) -> Result<u64> {
-        let tx = self.conn.transaction().map_err(backend)?;
+        let tx = write_transaction(&mut self.conn)?;
         let mut sql = String::from("DELETE FROM objects WHERE collection_id = ? AND id = ?");
         let mut args: Vec<Value> = vec![
             delete.collection_id.to_string().into(),
@@ -230,10 +237,8 @@ impl Writer {
         ];
         push_visibility(&mut sql, &mut args, &delete.visibility);
         push_in(&mut sql, &mut args, "spec_version", &delete.spec_versions);
-        push_versions(&mut sql, &mut args, &delete.versions);
-        let removed = tx
-            .execute(&sql, params_from_iter(args))
-            .map_err(backend)? as u64;
+        push_versions(&mut sql, &mut args, &delete.versions, &delete.visibility);
+        let removed = tx.execute(&sql, params_from_iter(args)).map_err(backend)? as u64;
         if removed > 0 {
             // The first and last versions among those left.
             tx.execute(
@@ -299,16 +304,39 @@ fn push_in(sql: &mut String, args: &mut Vec<Value>, column: &str, values: &[Stri
     sql.push(')');
 }
 
-fn push_versions(sql: &mut String, args: &mut Vec<Value>, versions: &VersionMatch) {
+/// `first`/`last` are judged among the versions the visibility admits: the stored flags are
+/// exact for the operator; for an organization, a version that is not first (last) overall is
+/// still first (last) when every earlier (later) version is hidden from it.
+fn push_versions(
+    sql: &mut String,
+    args: &mut Vec<Value>,
+    versions: &VersionMatch,
+    visibility: &Visibility,
+) {
     if versions.all {
         return;
     }
     let mut parts: Vec<String> = Vec::new();
-    if versions.first {
-        parts.push("is_first = 1".into());
-    }
-    if versions.last {
-        parts.push("is_last = 1".into());
+    for (wanted, flag, beyond) in [
+        (versions.first, "is_first", "<"),
+        (versions.last, "is_last", ">"),
+    ] {
+        if !wanted {
+            continue;
+        }
+        match visibility {
+            Visibility::Operator => parts.push(format!("{flag} = 1")),
+            Visibility::Organization(org) => {
+                parts.push(format!(
+                    "({flag} = 1 OR NOT EXISTS (SELECT 1 FROM objects other
+                        WHERE other.collection_id = objects.collection_id
+                          AND other.id = objects.id
+                          AND other.version {beyond} objects.version
+                          AND (other.restricted = 0 OR other.originator_org = ?)))"
+                ));
+                args.push(org.to_string().into());
+            }
+        }
     }
     if !versions.at.is_empty() {
         let marks = vec!["?"; versions.at.len()].join(", ");
@@ -332,7 +360,13 @@ pub fn query(conn: &Connection, query: &ObjectQuery) -> rusqlite::Result<ObjectP
     if with_raw {
         sql.push_str(", raw");
     }
-    sql.push_str(" FROM objects WHERE collection_id = ?");
+    // A lookup by id must use the id index; left alone, the planner may walk the date index
+    // of the whole collection to avoid sorting a handful of rows.
+    sql.push_str(if query.filter.ids.is_empty() {
+        " FROM objects WHERE collection_id = ?"
+    } else {
+        " FROM objects INDEXED BY objects_by_id WHERE collection_id = ?"
+    });
     let mut args: Vec<Value> = vec![query.collection_id.to_string().into()];
     push_visibility(&mut sql, &mut args, &query.visibility);
     if let Some(after) = query.filter.added_after {
@@ -346,11 +380,25 @@ pub fn query(conn: &Connection, query: &ObjectQuery) -> rusqlite::Result<ObjectP
     }
     push_in(&mut sql, &mut args, "id", &query.filter.ids);
     push_in(&mut sql, &mut args, "type", &query.filter.types);
-    push_in(&mut sql, &mut args, "spec_version", &query.filter.spec_versions);
-    push_versions(&mut sql, &mut args, &query.filter.versions);
+    push_in(
+        &mut sql,
+        &mut args,
+        "spec_version",
+        &query.filter.spec_versions,
+    );
+    push_versions(
+        &mut sql,
+        &mut args,
+        &query.filter.versions,
+        &query.visibility,
+    );
     sql.push_str(" ORDER BY date_added, seq LIMIT ?");
     let limit = query.limit.max(1);
-    args.push(i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX).into());
+    args.push(
+        i64::try_from(limit.saturating_add(1))
+            .unwrap_or(i64::MAX)
+            .into(),
+    );
 
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut records: Vec<ObjectRecord> = stmt

@@ -6,8 +6,7 @@ use std::str::FromStr;
 use tanseeq_store::*;
 use uuid::Uuid;
 
-pub const USER_SELECT: &str =
-    "SELECT id, org_id, name, role, password_hash, created FROM users";
+pub const USER_SELECT: &str = "SELECT id, org_id, name, role, password_hash, created FROM users";
 pub const TOKEN_SELECT: &str =
     "SELECT id, user_id, label, token_hash, created, revoked FROM api_tokens";
 
@@ -49,9 +48,8 @@ pub fn user(row: &Row) -> rusqlite::Result<User> {
         id: uuid(row, 0)?,
         org_id: uuid(row, 1)?,
         name: row.get(2)?,
-        role: Role::parse(&role).ok_or_else(|| {
-            conversion(3, std::io::Error::other(format!("unknown role {role}")))
-        })?,
+        role: Role::parse(&role)
+            .ok_or_else(|| conversion(3, std::io::Error::other(format!("unknown role {role}"))))?,
         password_hash: row.get(4)?,
         created: timestamp(row, 5)?,
     })

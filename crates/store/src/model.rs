@@ -142,7 +142,11 @@ impl DateAdded {
 impl fmt::Display for DateAdded {
     /// `2026-11-29T01:02:03.123456Z`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.to_timestamp().strftime("%Y-%m-%dT%H:%M:%S.%6fZ"))
+        write!(
+            f,
+            "{}",
+            self.to_timestamp().strftime("%Y-%m-%dT%H:%M:%S.%6fZ")
+        )
     }
 }
 

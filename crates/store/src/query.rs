@@ -1,9 +1,9 @@
 //! Reading objects: one query shape serves every TAXII read endpoint (objects, one object,
 //! manifest, versions) and the CLI's export.
 
+use crate::VersionKey;
 use crate::model::DateAdded;
 use crate::visibility::Visibility;
-use crate::VersionKey;
 use uuid::Uuid;
 
 /// Which versions of each object to return (`match[version]`). The parts combine with OR.

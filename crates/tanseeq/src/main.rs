@@ -233,7 +233,9 @@ pub fn fail<T>(message: impl Into<String>) -> Result<T, CliError> {
 
 fn read_password_from_stdin() -> Result<String, CliError> {
     let mut input = String::new();
-    std::io::stdin().take(64 * 1024).read_to_string(&mut input)?;
+    std::io::stdin()
+        .take(64 * 1024)
+        .read_to_string(&mut input)?;
     let password = input.lines().next().unwrap_or("").to_owned();
     if password.is_empty() {
         return fail("no password on standard input (pipe it in: `echo … | tanseeq user add …`)");
@@ -264,7 +266,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Org(OrgCommand::Add { data, name }) => {
             let node = node::open(&data.data, Default::default())?;
             let org = node.add_organization(&name).await?;
-            println!("organization `{}` added (identity {})", org.name, org.identity_id);
+            println!(
+                "organization `{}` added (identity {})",
+                org.name, org.identity_id
+            );
             Ok(())
         }
         Command::Org(OrgCommand::List { data }) => {
@@ -301,7 +306,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Token(TokenCommand::Create { data, user, label }) => {
             let node = node::open(&data.data, Default::default())?;
             let (token, secret) = node.create_token(&user, &label).await?;
-            eprintln!("token {} created for `{user}`; it is shown only now:", token.id);
+            eprintln!(
+                "token {} created for `{user}`; it is shown only now:",
+                token.id
+            );
             println!("{secret}");
             Ok(())
         }
@@ -316,7 +324,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 let state = token
                     .revoked
                     .map_or("active".to_string(), |t| format!("revoked {t}"));
-                println!("{}\t{}\t{}\t{}", token.id, token.label, token.created, state);
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    token.id, token.label, token.created, state
+                );
             }
             Ok(())
         }
@@ -361,7 +372,14 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             all_versions,
         } => {
             let node = node::open(&data.data, Default::default())?;
-            transfer::export(&node, collection, types, added_after.as_deref(), all_versions).await
+            transfer::export(
+                &node,
+                collection,
+                types,
+                added_after.as_deref(),
+                all_versions,
+            )
+            .await
         }
         Command::Demo { listen } => demo::run(listen).await,
         Command::Node(NodeCommand::Info { data }) => {
@@ -372,7 +390,36 @@ async fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                    ExitCode::from(2)
+                } else {
+                    ExitCode::SUCCESS
+                };
+            }
+            // One line: what clap says is wrong, without its usage and hint lines.
+            let rendered = e.render().to_string();
+            let line = rendered
+                .lines()
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            eprintln!("{line}");
+            return ExitCode::from(2);
+        }
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TANSEEQ_LOG")
@@ -380,7 +427,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

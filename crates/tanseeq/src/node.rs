@@ -48,12 +48,20 @@ pub async fn create(
     admin: &str,
     node_name: Option<&str>,
 ) -> Result<(Node, Organization, String), CliError> {
-    std::fs::create_dir_all(data_dir).map_err(|e| {
-        CliError::Message(format!("cannot create {}: {e}", data_dir.display()))
-    })?;
-    if data_dir.join(DATABASE_FILE).exists() || data_dir.join(KEY_FILE).exists() {
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| CliError::Message(format!("cannot create {}: {e}", data_dir.display())))?;
+    let occupied = std::fs::read_dir(data_dir)
+        .map_err(|e| CliError::Message(format!("cannot read {}: {e}", data_dir.display())))?
+        .next()
+        .is_some();
+    if occupied {
+        let what = if data_dir.join(DATABASE_FILE).exists() {
+            "already holds a tanseeq node"
+        } else {
+            "is not empty"
+        };
         return fail(format!(
-            "{} already holds a tanseeq node; choose an empty directory",
+            "{} {what}; choose an empty or new directory",
             data_dir.display()
         ));
     }
@@ -83,7 +91,8 @@ pub async fn create(
         .await?;
     let org = node.add_organization(org_name).await?;
     let password = tanseeq_service::accounts::random_secret(18)?;
-    node.add_user(org_name, admin, Role::Admin, &password).await?;
+    node.add_user(org_name, admin, Role::Admin, &password)
+        .await?;
     node.store
         .create_collection(&Collection {
             id: Uuid::new_v4(),

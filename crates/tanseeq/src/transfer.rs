@@ -93,7 +93,9 @@ pub async fn import(
             batch.push(object);
             if batch.len() == IMPORT_BATCH {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(IMPORT_BATCH));
-                sender.blocking_send(full).map_err(|_| "the import stopped")?;
+                sender
+                    .blocking_send(full)
+                    .map_err(|_| "the import stopped")?;
             }
             Ok::<(), &str>(())
         });
@@ -131,13 +133,20 @@ pub async fn import(
     for failure in &invalid {
         eprintln!(
             "invalid: {} {}: {}",
-            if failure.id.is_empty() { "(no id)" } else { &failure.id },
+            if failure.id.is_empty() {
+                "(no id)"
+            } else {
+                &failure.id
+            },
             failure.version,
             failure.message.as_deref().unwrap_or("")
         );
     }
     if invalid_count > invalid.len() {
-        eprintln!("… and {} more invalid objects", invalid_count - invalid.len());
+        eprintln!(
+            "… and {} more invalid objects",
+            invalid_count - invalid.len()
+        );
     }
     println!("stored: {stored}, duplicates: {duplicates}, invalid: {invalid_count}");
     match read_result {
@@ -192,7 +201,11 @@ pub async fn export(
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     // STIX forbids empty lists, so `objects` is written only when there is one.
-    write!(out, "{{\"type\":\"bundle\",\"id\":\"bundle--{}\"", Uuid::new_v4())?;
+    write!(
+        out,
+        "{{\"type\":\"bundle\",\"id\":\"bundle--{}\"",
+        Uuid::new_v4()
+    )?;
     let mut first = true;
     loop {
         let page = node.store.query_objects(&query).await?;

@@ -24,7 +24,9 @@ impl FromRequestParts<AppState> for Authenticated {
         let value = parts
             .headers
             .get(header::AUTHORIZATION)
-            .ok_or_else(|| unauthenticated("credentials are required (HTTP Basic or a Bearer token)"))?
+            .ok_or_else(|| {
+                unauthenticated("credentials are required (HTTP Basic or a Bearer token)")
+            })?
             .to_str()
             .map_err(|_| unauthenticated("the Authorization header is not readable text"))?;
         let (scheme, credentials) = value
@@ -36,7 +38,9 @@ impl FromRequestParts<AppState> for Authenticated {
                 .decode(credentials)
                 .ok()
                 .and_then(|bytes| String::from_utf8(bytes).ok())
-                .ok_or_else(|| unauthenticated("HTTP Basic credentials are not valid base64 UTF-8"))?;
+                .ok_or_else(|| {
+                    unauthenticated("HTTP Basic credentials are not valid base64 UTF-8")
+                })?;
             let (user, password) = decoded
                 .split_once(':')
                 .ok_or_else(|| unauthenticated("HTTP Basic credentials need `user:password`"))?;

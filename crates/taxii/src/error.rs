@@ -57,7 +57,9 @@ impl IntoResponse for ApiError {
         let description = match &self {
             ApiError::Service(ServiceError::Internal(cause)) => {
                 tracing::error!(%error_id, %cause, "internal error");
-                format!("The node failed to process the request. Quote error id {error_id} to its operators.")
+                format!(
+                    "The node failed to process the request. Quote error id {error_id} to its operators."
+                )
             }
             ApiError::Service(ServiceError::Unavailable(cause)) => {
                 tracing::warn!(%error_id, %cause, "database unavailable");

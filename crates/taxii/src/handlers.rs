@@ -1,10 +1,10 @@
 //! One function per TAXII endpoint.
 
+use crate::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
 use crate::media::{STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE, check_content_type};
 use crate::params::{self, Endpoint, ReadParams, encode_cursor};
-use crate::AppState;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -42,10 +42,12 @@ fn path_uuid(text: &str, what: &str) -> ApiResult<Uuid> {
 /// An object id from the path, checked for the `type--UUID` shape.
 fn path_object_id(text: &str) -> ApiResult<&str> {
     let well_formed = text.len() <= MAX_OBJECT_ID_LEN
-        && text
-            .split_once("--")
-            .is_some_and(|(t, u)| !t.is_empty() && Uuid::parse_str(u).is_ok()
-                && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+        && text.split_once("--").is_some_and(|(t, u)| {
+            !t.is_empty()
+                && Uuid::parse_str(u).is_ok()
+                && t.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        });
     if well_formed {
         Ok(text)
     } else {
@@ -323,7 +325,12 @@ pub async fn get_objects(
     let ids = std::mem::take(&mut params.ids);
     let page = state
         .node
-        .read_objects(&caller, &root, id, read_request(params, ids, Fetch::Objects))
+        .read_objects(
+            &caller,
+            &root,
+            id,
+            read_request(params, ids, Fetch::Objects),
+        )
         .await?;
     Ok(with_date_headers(
         taxii_json(StatusCode::OK, envelope(&page)),
@@ -374,7 +381,12 @@ pub async fn manifest(
     let ids = std::mem::take(&mut params.ids);
     let page = state
         .node
-        .read_objects(&caller, &root, id, read_request(params, ids, Fetch::Metadata))
+        .read_objects(
+            &caller,
+            &root,
+            id,
+            read_request(params, ids, Fetch::Metadata),
+        )
         .await?;
     let entries: Vec<serde_json::Value> = page
         .records
@@ -446,7 +458,14 @@ pub async fn delete_object(
     let versions = params.versions.unwrap_or_else(VersionMatch::all);
     state
         .node
-        .delete_object(&caller, &root, id, object_id, versions, params.spec_versions)
+        .delete_object(
+            &caller,
+            &root,
+            id,
+            object_id,
+            versions,
+            params.spec_versions,
+        )
         .await?;
     Ok(taxii_json(StatusCode::OK, String::new()))
 }
@@ -481,8 +500,12 @@ pub async fn add_objects(
         .map_err(|_| ApiError::PayloadTooLarge(limit))?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| ApiError::BadRequest(format!("the request body is not valid UTF-8: {e}")))?;
-    let objects = tanseeq_stix::bundle::envelope_objects(text)
-        .map_err(|e| ApiError::BadRequest(format!("the request body is not a TAXII envelope: {e}")))?;
+    let objects = tanseeq_stix::bundle::envelope_objects(text).map_err(|e| {
+        ApiError::BadRequest(format!("the request body is not a TAXII envelope: {e}"))
+    })?;
     let status = state.node.submit(&caller, &root, id, objects).await?;
-    Ok(taxii_json(StatusCode::ACCEPTED, status_json(&status).to_string()))
+    Ok(taxii_json(
+        StatusCode::ACCEPTED,
+        status_json(&status).to_string(),
+    ))
 }

@@ -24,10 +24,7 @@ fn parse_media(text: &str) -> (String, Vec<(String, String)>) {
 }
 
 fn is_taxii_21(essence: &str, params: &[(String, String)]) -> bool {
-    essence == "application/taxii+json"
-        && params
-            .iter()
-            .all(|(k, v)| k != "version" || v == "2.1")
+    essence == "application/taxii+json" && params.iter().all(|(k, v)| k != "version" || v == "2.1")
 }
 
 /// 406 unless the `Accept` header admits TAXII 2.1 JSON. A missing header admits anything.
@@ -42,11 +39,11 @@ pub fn check_accept(headers: &HeaderMap) -> Result<(), ApiError> {
     }
     let acceptable = values.iter().flat_map(|v| v.split(',')).any(|range| {
         let (essence, params) = parse_media(range);
-        let q_zero = params.iter().any(|(k, v)| k == "q" && v.parse::<f32>().is_ok_and(|q| q <= 0.0));
+        let q_zero = params
+            .iter()
+            .any(|(k, v)| k == "q" && v.parse::<f32>().is_ok_and(|q| q <= 0.0));
         !q_zero
-            && (is_taxii_21(&essence, &params)
-                || essence == "*/*"
-                || essence == "application/*")
+            && (is_taxii_21(&essence, &params) || essence == "*/*" || essence == "application/*")
     });
     if acceptable {
         Ok(())

@@ -145,9 +145,8 @@ pub fn parse(query: Option<&str>, endpoint: Endpoint) -> Result<ReadParams, ApiE
         }
         match name.as_ref() {
             "added_after" => {
-                let ts = StixTimestamp::parse(&value).map_err(|e| {
-                    bad(format!("`added_after` must be a TAXII timestamp: {e}"))
-                })?;
+                let ts = StixTimestamp::parse(&value)
+                    .map_err(|e| bad(format!("`added_after` must be a TAXII timestamp: {e}")))?;
                 params.added_after = Some(DateAdded::from_timestamp(ts.as_jiff()));
             }
             "limit" => {
@@ -204,9 +203,18 @@ mod tests {
     fn parameter_table() {
         let ok = [
             ("limit=5", Endpoint::Objects),
-            ("match[type]=indicator,malware&match[type]=tool", Endpoint::Objects),
-            ("match[version]=first,last,2016-01-01T00:00:00Z", Endpoint::Objects),
-            ("added_after=2016-01-01T00:00:00.123456Z", Endpoint::Manifest),
+            (
+                "match[type]=indicator,malware&match[type]=tool",
+                Endpoint::Objects,
+            ),
+            (
+                "match[version]=first,last,2016-01-01T00:00:00Z",
+                Endpoint::Objects,
+            ),
+            (
+                "added_after=2016-01-01T00:00:00.123456Z",
+                Endpoint::Manifest,
+            ),
             ("match[version]=all", Endpoint::ObjectDelete),
             ("match[spec_version]=2.1", Endpoint::Versions),
         ];
