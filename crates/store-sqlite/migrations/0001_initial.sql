@@ -39,7 +39,8 @@ CREATE TABLE api_roots (
 );
 
 CREATE TABLE collections (
-    id          TEXT PRIMARY KEY,
+    key         INTEGER PRIMARY KEY,  -- compact key used by the objects table and its indexes
+    id          TEXT NOT NULL UNIQUE,
     api_root    TEXT NOT NULL REFERENCES api_roots(name),
     title       TEXT NOT NULL,
     description TEXT,
@@ -56,9 +57,15 @@ CREATE TABLE collection_grants (
 
 -- One row per stored object version per collection. `raw` is the object exactly as received;
 -- every other column is derived from it at ingest, for queries.
+--
+-- The indexes are kept small on purpose: ids are random, so every new object lands on a random
+-- page of the id index, and a commit writes every page it touched. Integer keys (the collection's
+-- `key`, a 64-bit hash of the object id) keep that index a few bytes per row, so it stays in the
+-- page cache and a commit dirties as few bytes as possible. The id itself is compared on the row.
 CREATE TABLE objects (
     seq            INTEGER PRIMARY KEY AUTOINCREMENT,
-    collection_id  TEXT NOT NULL REFERENCES collections(id),
+    collection_key INTEGER NOT NULL REFERENCES collections(key),
+    id_hash        INTEGER NOT NULL,  -- first 8 bytes of SHA-256(id), big-endian, signed
     id             TEXT NOT NULL,
     type           TEXT NOT NULL,
     spec_version   TEXT NOT NULL,
@@ -78,12 +85,13 @@ CREATE TABLE objects (
     sha256         BLOB NOT NULL,
     raw            TEXT NOT NULL
 );
--- An organization that cannot see a restricted version may still post its own object under
--- the same (id, version): uniqueness is per originator, so that a post never reveals that a
--- hidden version exists.
-CREATE UNIQUE INDEX objects_by_id ON objects (collection_id, id, version, originator_org);
-CREATE INDEX objects_by_date_added ON objects (collection_id, date_added, seq);
-CREATE INDEX objects_by_type ON objects (collection_id, type, date_added, seq);
+-- (collection, id, version, originator) is unique; the writer enforces it under its write
+-- lock. Uniqueness is per originator: an organization that cannot see a restricted version may
+-- still post its own object under the same (id, version), so a post never reveals that a hidden
+-- version exists.
+CREATE INDEX objects_by_id ON objects (collection_key, id_hash);
+CREATE INDEX objects_by_date_added ON objects (collection_key, date_added, seq);
+CREATE INDEX objects_by_type ON objects (collection_key, type, date_added, seq);
 
 -- The last date_added handed out, read and advanced inside each writing transaction, so that
 -- date_added grows with commit order even with several writing processes.

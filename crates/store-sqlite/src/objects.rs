@@ -2,7 +2,7 @@
 
 use crate::{backend, rows};
 use rusqlite::types::Value;
-use rusqlite::{Connection, TransactionBehavior, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 use sha2::{Digest, Sha256};
 use tanseeq_store::*;
 
@@ -42,7 +42,6 @@ impl Writer {
     }
 
     pub fn ingest(&mut self, batch: IngestBatch) -> Result<IngestOutcome> {
-        let collection = batch.collection_id.to_string();
         let poster = batch.originator_org;
         let originator = poster.to_string();
         let mut successes = Vec::with_capacity(batch.objects.len());
@@ -50,6 +49,7 @@ impl Writer {
         let mut duplicates = 0u64;
 
         let tx = write_transaction(&mut self.conn)?;
+        let collection = collection_key(&tx, batch.collection_id)?;
         // date_added only grows, in commit order, even if the clock steps back or another
         // process writes too: a paging cursor never misses a later write.
         let last: i64 = tx
@@ -62,16 +62,17 @@ impl Writer {
             let mut versions_of = tx
                 .prepare_cached(
                     "SELECT seq, version, sha256, raw, originator_org, restricted FROM objects
-                     WHERE collection_id = ?1 AND id = ?2",
+                     WHERE collection_key = ?1 AND id_hash = ?2 AND id = ?3",
                 )
                 .map_err(backend)?;
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT INTO objects (collection_id, id, type, spec_version, version, created,
-                        modified, revoked, created_by_ref, marking_refs, valid_from, valid_until,
-                        date_added, originator_org, restricted, is_first, is_last, sha256, raw)
+                    "INSERT INTO objects (collection_key, id_hash, id, type, spec_version, version,
+                        created, modified, revoked, created_by_ref, marking_refs, valid_from,
+                        valid_until, date_added, originator_org, restricted, is_first, is_last,
+                        sha256, raw)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                        ?16, ?17, ?18, ?19)",
+                        ?16, ?17, ?18, ?19, ?20)",
                 )
                 .map_err(backend)?;
             let mut clear_first = tx
@@ -85,7 +86,7 @@ impl Writer {
                 let header = &object.header;
                 let digest = Sha256::digest(object.raw.as_bytes());
                 let existing: Vec<StoredVersion> = versions_of
-                    .query_map(params![collection, header.id], |r| {
+                    .query_map(params![collection, id_hash(&header.id), header.id], |r| {
                         Ok(StoredVersion {
                             seq: r.get(0)?,
                             version: r.get(1)?,
@@ -169,6 +170,7 @@ impl Writer {
                 insert
                     .execute(params![
                         collection,
+                        id_hash(&header.id),
                         header.id,
                         header.object_type,
                         header.spec_version,
@@ -210,7 +212,7 @@ impl Writer {
             params![
                 status.id.to_string(),
                 status.api_root,
-                collection,
+                status.collection_id.to_string(),
                 originator,
                 status.state.as_str(),
                 status.request_timestamp.0,
@@ -230,9 +232,12 @@ impl Writer {
 
     pub fn delete(&mut self, delete: &ObjectDelete) -> Result<u64> {
         let tx = write_transaction(&mut self.conn)?;
-        let mut sql = String::from("DELETE FROM objects WHERE collection_id = ? AND id = ?");
+        let collection = collection_key(&tx, delete.collection_id)?;
+        let mut sql =
+            String::from("DELETE FROM objects WHERE collection_key = ? AND id_hash = ? AND id = ?");
         let mut args: Vec<Value> = vec![
-            delete.collection_id.to_string().into(),
+            collection.into(),
+            id_hash(&delete.id).into(),
             delete.id.clone().into(),
         ];
         push_visibility(&mut sql, &mut args, &delete.visibility);
@@ -244,19 +249,39 @@ impl Writer {
             tx.execute(
                 "UPDATE objects SET
                     is_first = (version = (SELECT min(version) FROM objects o
-                                            WHERE o.collection_id = objects.collection_id
+                                            WHERE o.collection_key = objects.collection_key
+                                              AND o.id_hash = objects.id_hash
                                               AND o.id = objects.id)),
                     is_last = (version = (SELECT max(version) FROM objects o
-                                           WHERE o.collection_id = objects.collection_id
+                                           WHERE o.collection_key = objects.collection_key
+                                             AND o.id_hash = objects.id_hash
                                              AND o.id = objects.id))
-                 WHERE collection_id = ?1 AND id = ?2",
-                params![delete.collection_id.to_string(), delete.id],
+                 WHERE collection_key = ?1 AND id_hash = ?2 AND id = ?3",
+                params![collection, id_hash(&delete.id), delete.id],
             )
             .map_err(backend)?;
         }
         tx.commit().map_err(backend)?;
         Ok(removed)
     }
+}
+
+/// The id index's key: the first 8 bytes of SHA-256 of the id.
+pub fn id_hash(id: &str) -> i64 {
+    let digest = Sha256::digest(id.as_bytes());
+    let mut head = [0u8; 8];
+    head.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(head)
+}
+
+/// The compact key of a collection; an unknown collection is a caller's error.
+pub fn collection_key(conn: &Connection, id: uuid::Uuid) -> Result<i64> {
+    conn.prepare_cached("SELECT key FROM collections WHERE id = ?1")
+        .and_then(|mut stmt| stmt.query_row([id.to_string()], |r| r.get(0)).optional())
+        .map_err(backend)?
+        .ok_or_else(|| StoreError::NotFound {
+            what: format!("collection {id}"),
+        })
 }
 
 fn detail(id: &str, version: String, message: Option<String>) -> StatusDetail {
@@ -291,15 +316,24 @@ fn push_visibility(sql: &mut String, args: &mut Vec<Value>, visibility: &Visibil
 }
 
 fn push_in(sql: &mut String, args: &mut Vec<Value>, column: &str, values: &[String]) {
+    push_in_values(
+        sql,
+        args,
+        column,
+        values.iter().cloned().map(Value::from).collect(),
+    );
+}
+
+fn push_in_values(sql: &mut String, args: &mut Vec<Value>, column: &str, values: Vec<Value>) {
     if values.is_empty() {
         return;
     }
     sql.push_str(" AND ");
     sql.push_str(column);
     sql.push_str(" IN (");
-    for (i, value) in values.iter().enumerate() {
+    for (i, value) in values.into_iter().enumerate() {
         sql.push_str(if i == 0 { "?" } else { ", ?" });
-        args.push(value.clone().into());
+        args.push(value);
     }
     sql.push(')');
 }
@@ -329,7 +363,8 @@ fn push_versions(
             Visibility::Organization(org) => {
                 parts.push(format!(
                     "({flag} = 1 OR NOT EXISTS (SELECT 1 FROM objects other
-                        WHERE other.collection_id = objects.collection_id
+                        WHERE other.collection_key = objects.collection_key
+                          AND other.id_hash = objects.id_hash
                           AND other.id = objects.id
                           AND other.version {beyond} objects.version
                           AND (other.restricted = 0 OR other.originator_org = ?)))"
@@ -363,9 +398,10 @@ pub fn query(conn: &Connection, query: &ObjectQuery) -> rusqlite::Result<ObjectP
     // A lookup by id must use the id index; left alone, the planner may walk the date index
     // of the whole collection to avoid sorting a handful of rows.
     sql.push_str(if query.filter.ids.is_empty() {
-        " FROM objects WHERE collection_id = ?"
+        " FROM objects WHERE collection_key = (SELECT key FROM collections WHERE id = ?)"
     } else {
-        " FROM objects INDEXED BY objects_by_id WHERE collection_id = ?"
+        " FROM objects INDEXED BY objects_by_id
+          WHERE collection_key = (SELECT key FROM collections WHERE id = ?)"
     });
     let mut args: Vec<Value> = vec![query.collection_id.to_string().into()];
     push_visibility(&mut sql, &mut args, &query.visibility);
@@ -377,6 +413,10 @@ pub fn query(conn: &Connection, query: &ObjectQuery) -> rusqlite::Result<ObjectP
         sql.push_str(" AND (date_added, seq) > (?, ?)");
         args.push(cursor.date_added.0.into());
         args.push(cursor.seq.into());
+    }
+    if !query.filter.ids.is_empty() {
+        let hashes: Vec<Value> = query.filter.ids.iter().map(|i| id_hash(i).into()).collect();
+        push_in_values(&mut sql, &mut args, "id_hash", hashes);
     }
     push_in(&mut sql, &mut args, "id", &query.filter.ids);
     push_in(&mut sql, &mut args, "type", &query.filter.types);
