@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tanseeq_store::*;
+use tokio::sync::oneshot;
 use uuid::Uuid;
 
 /// The file name of the database inside a node's data directory.
@@ -44,8 +45,61 @@ pub struct SqliteStore {
 
 struct Inner {
     path: PathBuf,
-    writer: Mutex<objects::Writer>,
+    writer: std::sync::mpsc::Sender<WriteJob>,
     readers: Mutex<Vec<Connection>>,
+}
+
+/// Work for the writer thread, which owns the only writing connection of the process.
+enum WriteJob {
+    /// Ingests are grouped: all that are waiting share one transaction.
+    Ingest(
+        objects::PreparedBatch,
+        oneshot::Sender<Result<IngestOutcome>>,
+    ),
+    /// Any other write, alone.
+    Other(Box<dyn FnOnce(&mut objects::Writer) + Send>),
+}
+
+/// The most objects one group commit takes (a bound on transaction size and latency).
+const GROUP_COMMIT_MAX_OBJECTS: usize = 20_000;
+
+/// The writer thread: takes jobs in order; ingests that arrive while one is being written wait
+/// and are then committed together.
+fn writer_loop(mut writer: objects::Writer, jobs: std::sync::mpsc::Receiver<WriteJob>) {
+    let mut next = None;
+    loop {
+        let job = match next.take() {
+            Some(job) => job,
+            None => match jobs.recv() {
+                Ok(job) => job,
+                Err(_) => return, // the store was dropped
+            },
+        };
+        match job {
+            WriteJob::Other(f) => f(&mut writer),
+            WriteJob::Ingest(batch, reply) => {
+                let mut objects = batch.len();
+                let mut group = vec![(batch, reply)];
+                while objects < GROUP_COMMIT_MAX_OBJECTS {
+                    match jobs.try_recv() {
+                        Ok(WriteJob::Ingest(batch, reply)) => {
+                            objects += batch.len();
+                            group.push((batch, reply));
+                        }
+                        Ok(other) => {
+                            next = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let (batches, replies): (Vec<_>, Vec<_>) = group.into_iter().unzip();
+                for (outcome, reply) in writer.ingest_group(batches).into_iter().zip(replies) {
+                    let _ = reply.send(outcome);
+                }
+            }
+        }
+    }
 }
 
 impl SqliteStore {
@@ -61,10 +115,15 @@ impl SqliteStore {
         configure(&conn, false).map_err(backend)?;
         migrate(&conn)?;
         let writer = objects::Writer::new(conn);
+        let (jobs, receiver) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("tanseeq-sqlite-writer".into())
+            .spawn(move || writer_loop(writer, receiver))
+            .map_err(|e| StoreError::Unavailable(format!("cannot start the writer thread: {e}")))?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
-                writer: Mutex::new(writer),
+                writer: jobs,
                 readers: Mutex::new(Vec::new()),
             }),
         })
@@ -103,15 +162,17 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&mut objects::Writer) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let inner = self.inner.clone();
-        run_blocking(move || {
-            let mut writer = inner
-                .writer
-                .lock()
-                .map_err(|_| StoreError::Unavailable("writer lock poisoned".into()))?;
-            f(&mut writer)
-        })
-        .await
+        let (reply, answer) = oneshot::channel();
+        let job = WriteJob::Other(Box::new(move |writer| {
+            let _ = reply.send(f(writer));
+        }));
+        self.submit(job, answer).await
+    }
+
+    async fn submit<T>(&self, job: WriteJob, answer: oneshot::Receiver<Result<T>>) -> Result<T> {
+        let gone = || StoreError::Unavailable("the database writer has stopped".into());
+        self.inner.writer.send(job).map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
     }
 }
 
@@ -522,7 +583,9 @@ impl Store for SqliteStore {
     }
 
     async fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome> {
-        self.write(move |w| w.ingest(batch)).await
+        let (reply, answer) = oneshot::channel();
+        let prepared = objects::PreparedBatch::new(batch);
+        self.submit(WriteJob::Ingest(prepared, reply), answer).await
     }
 
     async fn query_objects(&self, query: &ObjectQuery) -> Result<ObjectPage> {

@@ -11,6 +11,55 @@ pub struct Writer {
     pub conn: Connection,
 }
 
+/// A batch with everything the writer needs computed beforehand, on the caller's thread, so
+/// that the single writer thread spends its time only on the database.
+pub(crate) struct PreparedBatch {
+    /// The batch, its `objects` moved into `objects` below.
+    batch: IngestBatch,
+    objects: Vec<PreparedObject>,
+}
+
+struct PreparedObject {
+    object: NewObject,
+    digest: [u8; 32],
+    id_hash: i64,
+    /// `None` for objects with neither `modified` nor `created`.
+    version: Option<VersionKey>,
+    created: Option<String>,
+    modified: Option<String>,
+    valid_from: Option<String>,
+    valid_until: Option<String>,
+    markings: Option<String>,
+}
+
+impl PreparedBatch {
+    pub fn new(mut batch: IngestBatch) -> Self {
+        let objects = std::mem::take(&mut batch.objects)
+            .into_iter()
+            .map(|object| {
+                let header = &object.header;
+                PreparedObject {
+                    digest: Sha256::digest(object.raw.as_bytes()).into(),
+                    id_hash: id_hash(&header.id),
+                    version: header.version().map(VersionKey::of),
+                    created: header.created.map(|t| t.sortable()),
+                    modified: header.modified.map(|t| t.sortable()),
+                    valid_from: header.valid_from.map(|t| t.sortable()),
+                    valid_until: header.valid_until.map(|t| t.sortable()),
+                    markings: (!header.object_marking_refs.is_empty())
+                        .then(|| header.object_marking_refs.join(" ")),
+                    object,
+                }
+            })
+            .collect();
+        PreparedBatch { batch, objects }
+    }
+
+    pub fn len(&self) -> usize {
+        self.objects.len()
+    }
+}
+
 /// A version already stored under an object's id.
 struct StoredVersion {
     seq: i64,
@@ -41,195 +90,255 @@ impl Writer {
         Writer { conn }
     }
 
-    pub fn ingest(&mut self, batch: IngestBatch) -> Result<IngestOutcome> {
-        let poster = batch.originator_org;
-        let originator = poster.to_string();
-        let mut successes = Vec::with_capacity(batch.objects.len());
-        let mut failures = batch.rejected;
-        let mut duplicates = 0u64;
-
-        let tx = write_transaction(&mut self.conn)?;
-        let collection = collection_key(&tx, batch.collection_id)?;
+    /// Stores several batches in one transaction (group commit): one fsync for all of them,
+    /// and id-index pages touched by several batches written once. A batch for an unknown
+    /// collection fails alone; a database fault fails the group, of which nothing is stored.
+    pub(crate) fn ingest_group(
+        &mut self,
+        batches: Vec<PreparedBatch>,
+    ) -> Vec<Result<IngestOutcome>> {
+        let total = batches.len();
+        let fail_all = |e: StoreError| -> Vec<Result<IngestOutcome>> {
+            (0..total).map(|_| Err(replicate(&e))).collect()
+        };
+        let tx = match write_transaction(&mut self.conn) {
+            Ok(tx) => tx,
+            Err(e) => return fail_all(e),
+        };
         // date_added only grows, in commit order, even if the clock steps back or another
         // process writes too: a paging cursor never misses a later write.
-        let last: i64 = tx
-            .query_row("SELECT last_date_added FROM clock", [], |r| r.get(0))
-            .map_err(backend)?;
-        let date_added = jiff::Timestamp::now().as_microsecond().max(last + 1);
-        tx.execute("UPDATE clock SET last_date_added = ?1", [date_added])
-            .map_err(backend)?;
-        {
-            let mut versions_of = tx
-                .prepare_cached(
-                    "SELECT seq, version, sha256, raw, originator_org, restricted FROM objects
+        let first_date_added = match advance_clock(&tx, total as i64) {
+            Ok(d) => d,
+            Err(e) => return fail_all(e),
+        };
+        let mut outcomes: Vec<Result<IngestOutcome>> = Vec::with_capacity(batches.len());
+        for (index, batch) in batches.into_iter().enumerate() {
+            // Each batch keeps a date_added of its own, one microsecond apart.
+            let date_added = first_date_added + index as i64;
+            // An unknown collection fails its batch alone, before anything is written for it.
+            let outcome = match collection_key(&tx, batch.batch.collection_id) {
+                Ok(collection) => match ingest_one(&tx, batch, collection, date_added) {
+                    Ok(outcome) => Ok(outcome),
+                    // A database fault: the whole group is rolled back and fails.
+                    Err(e) => return fail_all(e),
+                },
+                Err(e) => Err(e),
+            };
+            outcomes.push(outcome);
+        }
+        if let Err(e) = tx.commit().map_err(backend) {
+            return fail_all(e);
+        }
+        outcomes
+    }
+}
+
+/// The same error for every batch of a failed group (a `StoreError` holds a boxed cause and
+/// cannot be cloned).
+fn replicate(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::AlreadyExists { what } => StoreError::AlreadyExists { what: what.clone() },
+        StoreError::NotFound { what } => StoreError::NotFound { what: what.clone() },
+        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+        StoreError::Schema(m) => StoreError::Schema(m.clone()),
+        StoreError::Backend(cause) => StoreError::Backend(cause.to_string().into()),
+    }
+}
+
+/// Reserves `count` consecutive date_added values after every one handed out before, and
+/// returns the first.
+fn advance_clock(tx: &rusqlite::Transaction<'_>, count: i64) -> Result<i64> {
+    let last: i64 = tx
+        .query_row("SELECT last_date_added FROM clock", [], |r| r.get(0))
+        .map_err(backend)?;
+    let first = jiff::Timestamp::now().as_microsecond().max(last + 1);
+    tx.execute("UPDATE clock SET last_date_added = ?1", [first + count - 1])
+        .map_err(backend)?;
+    Ok(first)
+}
+
+fn ingest_one(
+    tx: &rusqlite::Transaction<'_>,
+    prepared: PreparedBatch,
+    collection: i64,
+    date_added: i64,
+) -> Result<IngestOutcome> {
+    let PreparedBatch { batch, objects } = prepared;
+    let poster = batch.originator_org;
+    let originator = poster.to_string();
+    let mut successes = Vec::with_capacity(objects.len());
+    let mut failures = batch.rejected;
+    let mut duplicates = 0u64;
+    {
+        let mut versions_of = tx
+            .prepare_cached(
+                "SELECT seq, version, sha256, raw, originator_org, restricted FROM objects
                      WHERE collection_key = ?1 AND id_hash = ?2 AND id = ?3",
-                )
-                .map_err(backend)?;
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO objects (collection_key, id_hash, id, type, spec_version, version,
+            )
+            .map_err(backend)?;
+        let mut insert = tx
+            .prepare_cached(
+                "INSERT INTO objects (collection_key, id_hash, id, type, spec_version, version,
                         created, modified, revoked, created_by_ref, marking_refs, valid_from,
                         valid_until, date_added, originator_org, restricted, is_first, is_last,
                         sha256, raw)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
                         ?16, ?17, ?18, ?19, ?20)",
-                )
-                .map_err(backend)?;
-            let mut clear_first = tx
-                .prepare_cached("UPDATE objects SET is_first = 0 WHERE seq = ?1")
-                .map_err(backend)?;
-            let mut clear_last = tx
-                .prepare_cached("UPDATE objects SET is_last = 0 WHERE seq = ?1")
-                .map_err(backend)?;
+            )
+            .map_err(backend)?;
+        let mut clear_first = tx
+            .prepare_cached("UPDATE objects SET is_first = 0 WHERE seq = ?1")
+            .map_err(backend)?;
+        let mut clear_last = tx
+            .prepare_cached("UPDATE objects SET is_last = 0 WHERE seq = ?1")
+            .map_err(backend)?;
 
-            for object in batch.objects {
-                let header = &object.header;
-                let digest = Sha256::digest(object.raw.as_bytes());
-                let existing: Vec<StoredVersion> = versions_of
-                    .query_map(params![collection, id_hash(&header.id), header.id], |r| {
-                        Ok(StoredVersion {
-                            seq: r.get(0)?,
-                            version: r.get(1)?,
-                            sha256: r.get(2)?,
-                            raw: r.get(3)?,
-                            originator_org: rows::uuid(r, 4)?,
-                            restricted: r.get(5)?,
-                        })
+        for prepared in objects {
+            let object = &prepared.object;
+            let header = &object.header;
+            let digest = &prepared.digest;
+            let existing: Vec<StoredVersion> = versions_of
+                .query_map(params![collection, prepared.id_hash, header.id], |r| {
+                    Ok(StoredVersion {
+                        seq: r.get(0)?,
+                        version: r.get(1)?,
+                        sha256: r.get(2)?,
+                        raw: r.get(3)?,
+                        originator_org: rows::uuid(r, 4)?,
+                        restricted: r.get(5)?,
                     })
-                    .map_err(backend)?
-                    .collect::<rusqlite::Result<_>>()
-                    .map_err(backend)?;
-                let version = match header.version() {
-                    Some(ts) => VersionKey::of(ts),
-                    None => VersionKey::of_date_added(DateAdded(date_added)),
-                };
-                // Only versions the poster may see count: a hidden version must not turn a post
-                // into a duplicate or a conflict, which would reveal that it exists.
-                let visible =
-                    |stored: &&StoredVersion| !stored.restricted || stored.originator_org == poster;
-                let same = |stored: &&StoredVersion| {
-                    stored.sha256.as_slice() == digest.as_slice()
-                        || same_json(&stored.raw, &object.raw)
-                };
-                let outcome = if header.version().is_some() {
-                    let mut at_version = existing
-                        .iter()
-                        .filter(|e| e.version == version.sortable)
-                        .filter(visible)
-                        .peekable();
-                    if at_version.peek().is_none() {
-                        Outcome::Stored
-                    } else if let Some(e) = at_version.find(same) {
-                        Outcome::Duplicate(e.version.clone())
-                    } else {
-                        Outcome::Conflict
-                    }
+                })
+                .map_err(backend)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(backend)?;
+            let version = match &prepared.version {
+                Some(v) => v.clone(),
+                None => VersionKey::of_date_added(DateAdded(date_added)),
+            };
+            // Only versions the poster may see count: a hidden version must not turn a post
+            // into a duplicate or a conflict, which would reveal that it exists.
+            let visible =
+                |stored: &&StoredVersion| !stored.restricted || stored.originator_org == poster;
+            let same = |stored: &&StoredVersion| {
+                stored.sha256.as_slice() == digest.as_slice() || same_json(&stored.raw, &object.raw)
+            };
+            let outcome = if header.version().is_some() {
+                let mut at_version = existing
+                    .iter()
+                    .filter(|e| e.version == version.sortable)
+                    .filter(visible)
+                    .peekable();
+                if at_version.peek().is_none() {
+                    Outcome::Stored
+                } else if let Some(e) = at_version.find(same) {
+                    Outcome::Duplicate(e.version.clone())
                 } else {
-                    match existing.iter().filter(visible).find(same) {
-                        Some(e) => Outcome::Duplicate(e.version.clone()),
-                        None => Outcome::Stored,
+                    Outcome::Conflict
+                }
+            } else {
+                match existing.iter().filter(visible).find(same) {
+                    Some(e) => Outcome::Duplicate(e.version.clone()),
+                    None => Outcome::Stored,
+                }
+            };
+            let display = version.display();
+            match outcome {
+                Outcome::Duplicate(stored_version) => {
+                    duplicates += 1;
+                    let shown = VersionKey {
+                        sortable: stored_version,
                     }
-                };
-                let display = version.display();
-                match outcome {
-                    Outcome::Duplicate(stored_version) => {
-                        duplicates += 1;
-                        let shown = VersionKey {
-                            sortable: stored_version,
-                        }
-                        .display();
-                        successes.push(detail(&header.id, shown, None));
-                        continue;
-                    }
-                    Outcome::Conflict => {
-                        failures.push(detail(
-                            &header.id,
-                            display,
-                            Some(
-                                "a different object with this id and version is already stored; \
+                    .display();
+                    successes.push(detail(&header.id, shown, None));
+                    continue;
+                }
+                Outcome::Conflict => {
+                    failures.push(detail(
+                        &header.id,
+                        display,
+                        Some(
+                            "a different object with this id and version is already stored; \
                                  a changed object needs a later `modified`"
-                                    .into(),
-                            ),
-                        ));
-                        continue;
-                    }
-                    Outcome::Stored => {}
+                                .into(),
+                        ),
+                    ));
+                    continue;
                 }
-                let first = existing.iter().min_by(|a, b| a.version.cmp(&b.version));
-                let last = existing.iter().max_by(|a, b| a.version.cmp(&b.version));
-                let is_first = first.is_none_or(|f| version.sortable < f.version);
-                let is_last = last.is_none_or(|l| version.sortable > l.version);
-                if is_first && let Some(f) = first {
-                    clear_first.execute([f.seq]).map_err(backend)?;
-                }
-                if is_last && let Some(l) = last {
-                    clear_last.execute([l.seq]).map_err(backend)?;
-                }
-                let markings = (!header.object_marking_refs.is_empty())
-                    .then(|| header.object_marking_refs.join(" "));
-                insert
-                    .execute(params![
-                        collection,
-                        id_hash(&header.id),
-                        header.id,
-                        header.object_type,
-                        header.spec_version,
-                        version.sortable,
-                        header.created.map(|t| t.sortable()),
-                        header.modified.map(|t| t.sortable()),
-                        header.revoked,
-                        header.created_by_ref,
-                        markings,
-                        header.valid_from.map(|t| t.sortable()),
-                        header.valid_until.map(|t| t.sortable()),
-                        date_added,
-                        originator,
-                        object.restricted,
-                        is_first,
-                        is_last,
-                        digest.as_slice(),
-                        object.raw,
-                    ])
-                    .map_err(backend)?;
-                successes.push(detail(&header.id, display, None));
+                Outcome::Stored => {}
             }
+            let first = existing.iter().min_by(|a, b| a.version.cmp(&b.version));
+            let last = existing.iter().max_by(|a, b| a.version.cmp(&b.version));
+            let is_first = first.is_none_or(|f| version.sortable < f.version);
+            let is_last = last.is_none_or(|l| version.sortable > l.version);
+            if is_first && let Some(f) = first {
+                clear_first.execute([f.seq]).map_err(backend)?;
+            }
+            if is_last && let Some(l) = last {
+                clear_last.execute([l.seq]).map_err(backend)?;
+            }
+            insert
+                .execute(params![
+                    collection,
+                    prepared.id_hash,
+                    header.id,
+                    header.object_type,
+                    header.spec_version,
+                    version.sortable,
+                    prepared.created,
+                    prepared.modified,
+                    header.revoked,
+                    header.created_by_ref,
+                    prepared.markings,
+                    prepared.valid_from,
+                    prepared.valid_until,
+                    date_added,
+                    originator,
+                    object.restricted,
+                    is_first,
+                    is_last,
+                    digest.as_slice(),
+                    object.raw,
+                ])
+                .map_err(backend)?;
+            successes.push(detail(&header.id, display, None));
         }
-        let status = Status {
-            id: batch.status_id,
-            api_root: batch.api_root,
-            collection_id: batch.collection_id,
-            owner_org: batch.originator_org,
-            state: StatusState::Complete,
-            request_timestamp: batch.request_timestamp,
-            successes,
-            failures,
-            pendings: Vec::new(),
-        };
-        tx.execute(
-            "INSERT INTO statuses (id, api_root, collection_id, owner_org, state,
+    }
+    let status = Status {
+        id: batch.status_id,
+        api_root: batch.api_root,
+        collection_id: batch.collection_id,
+        owner_org: batch.originator_org,
+        state: StatusState::Complete,
+        request_timestamp: batch.request_timestamp,
+        successes,
+        failures,
+        pendings: Vec::new(),
+    };
+    tx.execute(
+        "INSERT INTO statuses (id, api_root, collection_id, owner_org, state,
                 request_timestamp, successes, failures, pendings)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                status.id.to_string(),
-                status.api_root,
-                status.collection_id.to_string(),
-                originator,
-                status.state.as_str(),
-                status.request_timestamp.0,
-                rows::details_to_json(&status.successes),
-                rows::details_to_json(&status.failures),
-                rows::details_to_json(&status.pendings),
-            ],
-        )
-        .map_err(backend)?;
-        tx.commit().map_err(backend)?;
-        Ok(IngestOutcome {
-            stored: status.successes.len() as u64 - duplicates,
-            duplicates,
-            status,
-        })
-    }
+        params![
+            status.id.to_string(),
+            status.api_root,
+            status.collection_id.to_string(),
+            originator,
+            status.state.as_str(),
+            status.request_timestamp.0,
+            rows::details_to_json(&status.successes),
+            rows::details_to_json(&status.failures),
+            rows::details_to_json(&status.pendings),
+        ],
+    )
+    .map_err(backend)?;
+    Ok(IngestOutcome {
+        stored: status.successes.len() as u64 - duplicates,
+        duplicates,
+        status,
+    })
+}
 
+impl Writer {
     pub fn delete(&mut self, delete: &ObjectDelete) -> Result<u64> {
         let tx = write_transaction(&mut self.conn)?;
         let collection = collection_key(&tx, delete.collection_id)?;
