@@ -30,7 +30,10 @@ enum Phase {
 }
 
 #[derive(Parser, Debug, Clone)]
-#[command(version, about = "TAXII 2.1 benchmark driver (ingest, paged read, single-object GETs)")]
+#[command(
+    version,
+    about = "TAXII 2.1 benchmark driver (ingest, paged read, single-object GETs)"
+)]
 struct Args {
     /// Name of the server under test, copied into every result line.
     #[arg(long)]
@@ -132,8 +135,16 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-const MALWARE: [&str; 8] =
-    ["Emotet", "QakBot", "IcedID", "AgentTesla", "Formbook", "RedLine", "Cobalt Strike", "njRAT"];
+const MALWARE: [&str; 8] = [
+    "Emotet",
+    "QakBot",
+    "IcedID",
+    "AgentTesla",
+    "Formbook",
+    "RedLine",
+    "Cobalt Strike",
+    "njRAT",
+];
 
 fn generate(n: usize, seed: u64) -> Vec<Indicator> {
     let mut rng = StdRng::seed_from_u64(seed);
@@ -263,7 +274,11 @@ impl Ctx {
 
 fn make_client(args: &Args) -> Client {
     Client::builder()
-        .timeout(Duration::from_secs(args.request_timeout.unwrap_or(args.phase_timeout + 5).max(1)))
+        .timeout(Duration::from_secs(
+            args.request_timeout
+                .unwrap_or(args.phase_timeout + 5)
+                .max(1),
+        ))
         .connect_timeout(Duration::from_secs(10))
         .pool_idle_timeout(Duration::from_secs(90))
         .tcp_nodelay(true)
@@ -272,21 +287,32 @@ fn make_client(args: &Args) -> Client {
 }
 
 /// Run `fut` under the phase timeout and turn its progress into a result line.
-async fn run_phase<F>(ctx: &Ctx, name: &'static str, conc: usize, prog: Arc<Progress>, fut: F) -> PhaseResult
+async fn run_phase<F>(
+    ctx: &Ctx,
+    name: &'static str,
+    conc: usize,
+    prog: Arc<Progress>,
+    fut: F,
+) -> PhaseResult
 where
     F: std::future::Future<Output = (Instant, Option<Instant>, Vec<String>, bool)>,
 {
     let started = Instant::now();
     let limit = Duration::from_secs(ctx.args.phase_timeout);
     let (finished, t0, t1, mut notes, verified) = match tokio::time::timeout(limit, fut).await {
-        Ok((t0, t1, notes, verified)) => (true, t0, t1.unwrap_or_else(Instant::now), notes, verified),
+        Ok((t0, t1, notes, verified)) => {
+            (true, t0, t1.unwrap_or_else(Instant::now), notes, verified)
+        }
         Err(_) => {
             prog.stop.store(true, Ordering::Relaxed);
             (
                 false,
                 started,
                 Instant::now(),
-                vec![format!("phase aborted after --phase-timeout {} s", ctx.args.phase_timeout)],
+                vec![format!(
+                    "phase aborted after --phase-timeout {} s",
+                    ctx.args.phase_timeout
+                )],
                 false,
             )
         }
@@ -303,7 +329,11 @@ where
         phase: name,
         objects,
         seconds: (seconds * 1000.0).round() / 1000.0,
-        per_second: if seconds > 0.0 { (objects as f64 / seconds * 10.0).round() / 10.0 } else { 0.0 },
+        per_second: if seconds > 0.0 {
+            (objects as f64 / seconds * 10.0).round() / 10.0
+        } else {
+            0.0
+        },
         requests: prog.requests.load(Ordering::Relaxed),
         errors,
         retries: prog.retries.load(Ordering::Relaxed),
@@ -330,14 +360,26 @@ struct Status {
 
 async fn read_status(resp: reqwest::Response) -> Result<Status, String> {
     let code = resp.status();
-    let body = resp.bytes().await.map_err(|e| format!("reading status body: {}", chain(&e)))?;
+    let body = resp
+        .bytes()
+        .await
+        .map_err(|e| format!("reading status body: {}", chain(&e)))?;
     if !(code == StatusCode::OK || code == StatusCode::ACCEPTED) {
-        return Err(format!("HTTP {code}: {}", String::from_utf8_lossy(&body[..body.len().min(300)])));
+        return Err(format!(
+            "HTTP {code}: {}",
+            String::from_utf8_lossy(&body[..body.len().min(300)])
+        ));
     }
     serde_json::from_slice(&body).map_err(|e| format!("bad status resource: {}", chain(&e)))
 }
 
-async fn ingest_one(ctx: &Ctx, prog: &Progress, body: Vec<u8>, count: u64, done: &AtomicU64) -> Result<(), String> {
+async fn ingest_one(
+    ctx: &Ctx,
+    prog: &Progress,
+    body: Vec<u8>,
+    count: u64,
+    done: &AtomicU64,
+) -> Result<(), String> {
     // A connection reset before any response (seen with gunicorn's sync
     // worker under pipelining) is retried, up to 3 attempts.
     let mut attempt = 0;
@@ -371,7 +413,11 @@ async fn ingest_one(ctx: &Ctx, prog: &Progress, body: Vec<u8>, count: u64, done:
         }
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(Duration::from_millis(250));
-        let resp = ctx.get(&ctx.client, &status_url).send().await.map_err(|e| format!("GET status: {}", chain(&e)))?;
+        let resp = ctx
+            .get(&ctx.client, &status_url)
+            .send()
+            .await
+            .map_err(|e| format!("GET status: {}", chain(&e)))?;
         prog.requests.fetch_add(1, Ordering::Relaxed);
         st = read_status(resp).await?;
     }
@@ -395,7 +441,10 @@ async fn phase_ingest(ctx: Arc<Ctx>, objs: &[Indicator], prog: Arc<Progress>) ->
             struct Env<'a> {
                 objects: &'a [Indicator],
             }
-            (serde_json::to_vec(&Env { objects: c }).unwrap(), c.len() as u64)
+            (
+                serde_json::to_vec(&Env { objects: c }).unwrap(),
+                c.len() as u64,
+            )
         })
         .collect();
     let queue = Arc::new(std::sync::Mutex::new(bodies.into_iter()));
@@ -408,7 +457,8 @@ async fn phase_ingest(ctx: Arc<Ctx>, objs: &[Indicator], prog: Arc<Progress>) ->
             let t0 = Instant::now();
             let mut set = tokio::task::JoinSet::new();
             for _ in 0..inflight {
-                let (ctx, prog, queue, succeeded) = (ctx.clone(), p.clone(), queue.clone(), succeeded.clone());
+                let (ctx, prog, queue, succeeded) =
+                    (ctx.clone(), p.clone(), queue.clone(), succeeded.clone());
                 set.spawn(async move {
                     loop {
                         let next = queue.lock().unwrap().next();
@@ -426,7 +476,9 @@ async fn phase_ingest(ctx: Arc<Ctx>, objs: &[Indicator], prog: Arc<Progress>) ->
             let ok = succeeded.load(Ordering::Relaxed);
             let mut notes = vec![];
             if ok != n {
-                notes.push(format!("WARNING: server reported {ok} successes for {n} objects sent"));
+                notes.push(format!(
+                    "WARNING: server reported {ok} successes for {n} objects sent"
+                ));
             }
             (t0, Some(t1), notes, ok == n)
         }
@@ -455,7 +507,9 @@ fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -504,7 +558,10 @@ async fn phase_read(ctx: Arc<Ctx>, objs: &[Indicator], prog: Arc<Progress>) -> P
                     }
                 };
                 if code != StatusCode::OK {
-                    prog.error(format!("GET {url}: HTTP {code}: {}", String::from_utf8_lossy(&body[..body.len().min(300)])));
+                    prog.error(format!(
+                        "GET {url}: HTTP {code}: {}",
+                        String::from_utf8_lossy(&body[..body.len().min(300)])
+                    ));
                     return (t0, None, notes, false);
                 }
                 let env: Envelope<IdOnly> = match serde_json::from_slice(&body) {
@@ -516,7 +573,10 @@ async fn phase_read(ctx: Arc<Ctx>, objs: &[Indicator], prog: Arc<Progress>) -> P
                 };
                 pages += 1;
                 if env.objects.len() > limit {
-                    notes.push(format!("WARNING: page of {} objects exceeds limit={limit}", env.objects.len()));
+                    notes.push(format!(
+                        "WARNING: page of {} objects exceeds limit={limit}",
+                        env.objects.len()
+                    ));
                 }
                 if env.more && env.objects.len() < limit && !capped {
                     capped = true;
@@ -525,7 +585,8 @@ async fn phase_read(ctx: Arc<Ctx>, objs: &[Indicator], prog: Arc<Progress>) -> P
                         env.objects.len()
                     ));
                 }
-                prog.objects.fetch_add(env.objects.len() as u64, Ordering::Relaxed);
+                prog.objects
+                    .fetch_add(env.objects.len() as u64, Ordering::Relaxed);
                 for o in env.objects {
                     if !seen.insert(o.id) {
                         dups += 1;
@@ -546,7 +607,10 @@ async fn phase_read(ctx: Arc<Ctx>, objs: &[Indicator], prog: Arc<Progress>) -> P
                         format!("{base}&added_after={}", urlencode(&last))
                     }
                     (None, None) => {
-                        notes.push("WARNING: more=true but neither next nor X-TAXII-Date-Added-Last".into());
+                        notes.push(
+                            "WARNING: more=true but neither next nor X-TAXII-Date-Added-Last"
+                                .into(),
+                        );
                         break;
                     }
                 };
@@ -557,7 +621,10 @@ async fn phase_read(ctx: Arc<Ctx>, objs: &[Indicator], prog: Arc<Progress>) -> P
             let total = prog.objects.load(Ordering::Relaxed);
             notes.push(format!("{pages} pages"));
             if total as usize != expected.len() {
-                notes.push(format!("WARNING: read {total} objects, expected {}", expected.len()));
+                notes.push(format!(
+                    "WARNING: read {total} objects, expected {}",
+                    expected.len()
+                ));
             }
             if dups > 0 {
                 notes.push(format!("WARNING: {dups} duplicate objects across pages"));
@@ -566,7 +633,9 @@ async fn phase_read(ctx: Arc<Ctx>, objs: &[Indicator], prog: Arc<Progress>) -> P
                 notes.push(format!("WARNING: {missing} generated objects missing"));
             }
             if extra > 0 {
-                notes.push(format!("{extra} objects not generated by this run (collection not empty?)"));
+                notes.push(format!(
+                    "{extra} objects not generated by this run (collection not empty?)"
+                ));
             }
             (t0, Some(t1), notes, missing == 0 && dups == 0)
         }
@@ -576,7 +645,13 @@ async fn phase_read(ctx: Arc<Ctx>, objs: &[Indicator], prog: Arc<Progress>) -> P
 
 // ----------------------------------------------------------- single GETs ---
 
-async fn get_worker(ctx: Arc<Ctx>, client: Client, prog: Arc<Progress>, urls: Arc<Vec<String>>, next: Arc<AtomicUsize>) {
+async fn get_worker(
+    ctx: Arc<Ctx>,
+    client: Client,
+    prog: Arc<Progress>,
+    urls: Arc<Vec<String>>,
+    next: Arc<AtomicUsize>,
+) {
     loop {
         if prog.stop.load(Ordering::Relaxed) {
             return;
@@ -616,19 +691,34 @@ async fn get_worker(ctx: Arc<Ctx>, client: Client, prog: Arc<Progress>, urls: Ar
             Ok(env) if env.objects.len() == 1 => {
                 prog.objects.fetch_add(1, Ordering::Relaxed);
             }
-            Ok(env) => prog.error(format!("GET {url}: {} objects, expected 1", env.objects.len())),
+            Ok(env) => prog.error(format!(
+                "GET {url}: {} objects, expected 1",
+                env.objects.len()
+            )),
             Err(e) => prog.error(format!("GET {url}: bad envelope: {}", chain(&e))),
         }
     }
 }
 
-async fn phase_get(ctx: Arc<Ctx>, objs: &[Indicator], conc: usize, name: &'static str, prog: Arc<Progress>) -> PhaseResult {
+async fn phase_get(
+    ctx: Arc<Ctx>,
+    objs: &[Indicator],
+    conc: usize,
+    name: &'static str,
+    prog: Arc<Progress>,
+) -> PhaseResult {
     let mut rng = StdRng::seed_from_u64(ctx.args.seed ^ 0x9e37_79b9_7f4a_7c15 ^ conc as u64);
     let urls: Arc<Vec<String>> = Arc::new(if objs.is_empty() {
         vec![]
     } else {
         (0..ctx.args.get_count)
-            .map(|_| format!("{}{}/", ctx.objects_url, objs[rng.random_range(0..objs.len())].id))
+            .map(|_| {
+                format!(
+                    "{}{}/",
+                    ctx.objects_url,
+                    objs[rng.random_range(0..objs.len())].id
+                )
+            })
             .collect()
     });
     let count = urls.len() as u64;
@@ -641,14 +731,22 @@ async fn phase_get(ctx: Arc<Ctx>, objs: &[Indicator], conc: usize, name: &'stati
             let t0 = Instant::now();
             let mut set = tokio::task::JoinSet::new();
             for c in clients {
-                set.spawn(get_worker(ctx.clone(), c, prog.clone(), urls.clone(), next.clone()));
+                set.spawn(get_worker(
+                    ctx.clone(),
+                    c,
+                    prog.clone(),
+                    urls.clone(),
+                    next.clone(),
+                ));
             }
             while set.join_next().await.is_some() {}
             let t1 = Instant::now();
             let ok = prog.objects.load(Ordering::Relaxed);
             let mut notes = vec![];
             if ok != count {
-                notes.push(format!("WARNING: {ok} of {count} GETs returned 200 with one object"));
+                notes.push(format!(
+                    "WARNING: {ok} of {count} GETs returned 200 with one object"
+                ));
             }
             (t0, Some(t1), notes, ok == count)
         }
@@ -688,7 +786,12 @@ async fn main() {
     let api_root = args.api_root_url.clone();
     let objects_url = format!("{api_root}collections/{}/objects/", args.collection);
     let objs = generate(args.n, args.seed);
-    let ctx = Arc::new(Ctx { client: make_client(&args), args, api_root, objects_url });
+    let ctx = Arc::new(Ctx {
+        client: make_client(&args),
+        args,
+        api_root,
+        objects_url,
+    });
 
     let mut rows = vec![];
     let mut phases = ctx.args.phases.clone();
@@ -699,7 +802,16 @@ async fn main() {
             Phase::Ingest => phase_ingest(ctx.clone(), &objs, prog).await,
             Phase::Read => phase_read(ctx.clone(), &objs, prog).await,
             Phase::Get1 => phase_get(ctx.clone(), &objs, 1, "get1", prog).await,
-            Phase::Get8 => phase_get(ctx.clone(), &objs, ctx.args.concurrency.max(1), "get8", prog).await,
+            Phase::Get8 => {
+                phase_get(
+                    ctx.clone(),
+                    &objs,
+                    ctx.args.concurrency.max(1),
+                    "get8",
+                    prog,
+                )
+                .await
+            }
         };
         println!("{}", serde_json::to_string(&r).unwrap());
         let failed_ingest = ph == Phase::Ingest && !r.ok;
