@@ -96,3 +96,94 @@ impl Node {
         Ok(self.ingest(batch).await?.status)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restricted_markings_table() {
+        let table: &[(&[&str], bool)] = &[
+            (&[], false),
+            (
+                &["marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"],
+                false,
+            ), // CLEAR
+            (
+                &["marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"],
+                false,
+            ), // WHITE
+            (
+                &["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"],
+                false,
+            ), // GREEN 2.0
+            (
+                &["marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"],
+                false,
+            ), // AMBER 1.0
+            (
+                &["marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"],
+                false,
+            ), // AMBER 2.0
+            (
+                &["marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"],
+                true,
+            ), // AMBER+STRICT
+            (
+                &["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"],
+                true,
+            ), // RED 2.0
+            (
+                &["marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"],
+                true,
+            ), // RED 1.0
+            (
+                &[
+                    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+                    "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+                ],
+                true,
+            ), // GREEN and RED: the most restrictive wins
+            (
+                &["marking-definition--00000000-0000-4000-8000-000000000000"],
+                false,
+            ), // not TLP
+        ];
+        for (refs, expected) in table {
+            let refs: Vec<String> = refs.iter().map(|r| r.to_string()).collect();
+            assert_eq!(is_restricted(&refs), *expected, "{refs:?}");
+        }
+    }
+
+    #[test]
+    fn invalid_objects_fail_alone_with_their_reason() {
+        let raw = |text: &str| serde_json::value::RawValue::from_string(text.into()).unwrap();
+        let good = raw(
+            r#"{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd","value":"198.51.100.3"}"#,
+        );
+        let bad = raw(
+            r#"{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2016-01-01T00:00:00Z","modified":"2016-01-01T00:00:00Z","confidence":150,"pattern":"[ipv4-addr:value = '1.2.3.4']","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z"}"#,
+        );
+        let batch = prepare_batch(
+            "api",
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            [good.as_ref(), bad.as_ref()],
+        );
+        assert_eq!(batch.objects.len(), 1);
+        assert_eq!(batch.rejected.len(), 1);
+        let rejected = &batch.rejected[0];
+        assert_eq!(
+            rejected.id,
+            "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
+        );
+        assert_eq!(rejected.version, "2016-01-01T00:00:00.000Z");
+        assert!(
+            rejected
+                .message
+                .as_deref()
+                .unwrap_or("")
+                .contains("confidence")
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! Serving the TAXII API until interrupted.
 
 use crate::CliError;
+use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use tanseeq_service::Node;
 use tanseeq_taxii::AppState;
@@ -22,6 +23,10 @@ pub async fn serve(node: Node, listen: SocketAddr, banner: Option<String>) -> Re
     }
     tracing::info!(%bound, backend = node.store.backend_name(), "serving TAXII 2.1");
     let app = tanseeq_taxii::service(AppState { node, title });
+    // Small TAXII responses go out at once, not after the peer's delayed acknowledgement.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
