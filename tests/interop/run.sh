@@ -40,3 +40,21 @@ export TAXII_URL="$URL"
 export TAXII_API_ROOT_URL="${URL%/taxii2/}/api/"
 export TAXII_USER=admin TAXII_PASSWORD="$PASSWORD" TAXII_COLLECTION_ID="$COLLECTION"
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/interop"
+
+# Everything the node exports passes the OASIS validator with no errors: the demo data (with
+# its Arabic text, TLP 2.0 markings and language-content) and a real data set, MITRE ATT&CK for
+# ICS, imported and exported again.
+"$BIN" demo --data "$WORK/demo" --no-serve >"$WORK/demo.out"
+DEMO_COLLECTION="$(awk '/^collection `memorandum`:/ {print $3}' "$WORK/demo.out")"
+"$BIN" export --data "$WORK/demo" --collection "$DEMO_COLLECTION" --all-versions >"$WORK/demo-export.json"
+ICS="$ROOT/../shared/data/ics-attack-18.1.json"
+"$BIN" import --data "$WORK/demo" --collection "$DEMO_COLLECTION" "$ICS" >/dev/null
+"$BIN" export --data "$WORK/demo" --collection "$DEMO_COLLECTION" >"$WORK/all-export.json"
+for bundle in demo-export all-export; do
+    if ! "$VENV/bin/stix2_validator" --silent "$WORK/$bundle.json"; then
+        echo "interop: stix2-validator found errors in the export ($bundle):" >&2
+        "$VENV/bin/stix2_validator" "$WORK/$bundle.json" 2>&1 | grep '\[X\]' | head -20 >&2
+        exit 1
+    fi
+done
+echo "stix2-validator: exports valid ($(grep -c '"id"' "$WORK/all-export.json") objects)"

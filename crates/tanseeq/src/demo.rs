@@ -4,6 +4,7 @@
 use crate::node::{self, DEFAULT_API_ROOT};
 use crate::{CliError, serve};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use tanseeq_demo::{DemoOrg, demo_objects};
 use tanseeq_service::ingest::prepare_batch;
 use tanseeq_store::Role;
@@ -11,10 +12,20 @@ use tanseeq_store::Role;
 const ORG_A: &str = "National CERT (State A)";
 const ORG_B: &str = "Police Cybercrime Unit (State B)";
 
-pub async fn run(listen: SocketAddr) -> Result<(), CliError> {
-    let dir = tempfile::Builder::new().prefix("tanseeq-demo-").tempdir()?;
-    let (node, org_a, admin_password) =
-        node::create(dir.path(), ORG_A, "admin", Some("demo")).await?;
+pub async fn run(
+    listen: SocketAddr,
+    data: Option<PathBuf>,
+    no_serve: bool,
+) -> Result<(), CliError> {
+    // A temporary directory is removed when `_temporary` is dropped, at exit.
+    let (path, _temporary) = match data {
+        Some(path) => (path, None),
+        None => {
+            let dir = tempfile::Builder::new().prefix("tanseeq-demo-").tempdir()?;
+            (dir.path().to_owned(), Some(dir))
+        }
+    };
+    let (node, org_a, admin_password) = node::create(&path, ORG_A, "admin", Some("demo")).await?;
     let org_b = node.add_organization(ORG_B).await?;
 
     let mut accounts = vec![("admin", ORG_A, "admin", admin_password)];
@@ -23,7 +34,7 @@ pub async fn run(listen: SocketAddr) -> Result<(), CliError> {
         ("analyst-b", ORG_B, Role::Analyst),
         ("reader-b", ORG_B, Role::Reader),
     ] {
-        let password = tanseeq_service::accounts::random_secret(12)?;
+        let password = tanseeq_service::accounts::random_password(16)?;
         node.add_user(org, name, role, &password).await?;
         accounts.push((name, org, role.as_str(), password));
     }
@@ -74,7 +85,7 @@ pub async fn run(listen: SocketAddr) -> Result<(), CliError> {
 
     let mut banner = format!(
         "demo node in {} with {stored} sample objects\ncollection `memorandum`: {}\naccounts:",
-        dir.path().display(),
+        path.display(),
         shared.id
     );
     for (name, org, role, password) in &accounts {
@@ -83,10 +94,12 @@ pub async fn run(listen: SocketAddr) -> Result<(), CliError> {
     let (user, _, _, password) = &accounts[1];
     banner.push_str(&format!(
         "\ntry:\n  curl -s -u {user}:{password} -H 'Accept: application/taxii+json;version=2.1' \
-         http://{listen}/{DEFAULT_API_ROOT}/collections/{}/objects/?limit=5",
+         'http://{listen}/{DEFAULT_API_ROOT}/collections/{}/objects/?limit=5'",
         shared.id
     ));
-    let result = serve::serve(node, listen, Some(banner)).await;
-    drop(dir);
-    result
+    if no_serve {
+        println!("{banner}");
+        return Ok(());
+    }
+    serve::serve(node, listen, Some(banner)).await
 }

@@ -106,6 +106,13 @@ enum Command {
     Demo {
         #[arg(long, default_value = "127.0.0.1:7070")]
         listen: SocketAddr,
+        /// Create the demo node in this (new or empty) directory and keep it, instead of a
+        /// temporary directory removed at exit.
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Create the node and its data, print the accounts, and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
     },
     /// About this node.
     #[command(subcommand)]
@@ -381,7 +388,11 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             )
             .await
         }
-        Command::Demo { listen } => demo::run(listen).await,
+        Command::Demo {
+            listen,
+            data,
+            no_serve,
+        } => demo::run(listen, data, no_serve).await,
         Command::Node(NodeCommand::Info { data }) => {
             let node = node::open(&data.data, Default::default())?;
             node::info(&node).await
@@ -426,6 +437,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -90,7 +90,7 @@ pub async fn create(
         })
         .await?;
     let org = node.add_organization(org_name).await?;
-    let password = tanseeq_service::accounts::random_secret(18)?;
+    let password = tanseeq_service::accounts::random_password(24)?;
     node.add_user(org_name, admin, Role::Admin, &password)
         .await?;
     node.store
