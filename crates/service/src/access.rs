@@ -281,6 +281,7 @@ mod tests {
             version: VersionKey {
                 sortable: String::new(),
             },
+            version_text: String::new(),
             date_added: tanseeq_store::DateAdded(0),
             seq: 1,
             originator_org: a,

@@ -57,11 +57,6 @@ CREATE TABLE collection_grants (
 
 -- One row per stored object version per collection. `raw` is the object exactly as received;
 -- every other column is derived from it at ingest, for queries.
---
--- The indexes are kept small on purpose: ids are random, so every new object lands on a random
--- page of the id index, and a commit writes every page it touched. Integer keys (the collection's
--- `key`, a 64-bit hash of the object id) keep that index a few bytes per row, so it stays in the
--- page cache and a commit dirties as few bytes as possible. The id itself is compared on the row.
 CREATE TABLE objects (
     seq            INTEGER PRIMARY KEY AUTOINCREMENT,
     collection_key INTEGER NOT NULL REFERENCES collections(key),
@@ -89,7 +84,27 @@ CREATE TABLE objects (
 -- lock. Uniqueness is per originator: an organization that cannot see a restricted version may
 -- still post its own object under the same (id, version), so a post never reveals that a hidden
 -- version exists.
-CREATE INDEX objects_by_id ON objects (collection_key, id_hash);
+
+-- Finding an object by id, in two levels. Ids are random, so every new object lands on a
+-- random page of an id index, and each commit writes every page it touched: with one big
+-- index, a commit of 1,000 new objects into a large collection rewrites ~1,000 index pages.
+-- New ids therefore go to `recent_object_ids`, which stays small (few pages, mostly cached and
+-- rewritten together), and the writer moves them into `object_ids` in large merges
+-- (`RECENT_IDS_MERGE_AT`), where many new entries share each page written. Lookups read both.
+-- The keys are compact integers: the collection's `key` and a 64-bit hash of the object id
+-- (the id itself is compared on the row).
+CREATE TABLE object_ids (
+    collection_key INTEGER NOT NULL,
+    id_hash        INTEGER NOT NULL,
+    seq            INTEGER NOT NULL,
+    PRIMARY KEY (collection_key, id_hash, seq)
+) WITHOUT ROWID;
+CREATE TABLE recent_object_ids (
+    collection_key INTEGER NOT NULL,
+    id_hash        INTEGER NOT NULL,
+    seq            INTEGER NOT NULL,
+    PRIMARY KEY (collection_key, id_hash, seq)
+) WITHOUT ROWID;
 CREATE INDEX objects_by_date_added ON objects (collection_key, date_added, seq);
 CREATE INDEX objects_by_type ON objects (collection_key, type, date_added, seq);
 

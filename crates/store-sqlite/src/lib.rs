@@ -113,6 +113,12 @@ fn writer_loop(mut writer: objects::Writer, jobs: std::sync::mpsc::Receiver<Writ
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, objects::RECENT_IDS_MERGE_AT)
+    }
+
+    /// [`SqliteStore::open`] with another size at which recent object ids are merged into the
+    /// main id index; tests use a tiny one so that both levels are exercised.
+    pub fn open_with(path: &Path, recent_ids_merge_at: u64) -> Result<Self> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -122,7 +128,7 @@ impl SqliteStore {
         .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
         configure(&conn, false).map_err(backend)?;
         migrate(&conn)?;
-        let writer = objects::Writer::new(conn);
+        let writer = objects::Writer::new(conn, recent_ids_merge_at).map_err(backend)?;
         let (jobs, receiver) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("tanseeq-sqlite-writer".into())

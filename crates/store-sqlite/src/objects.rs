@@ -9,6 +9,10 @@ use tanseeq_store::*;
 /// The single writing connection of this process.
 pub struct Writer {
     pub conn: Connection,
+    /// About how many entries `recent_object_ids` holds (another process may add some).
+    recent_ids: u64,
+    /// Merge the recent ids into the main level once there are this many.
+    merge_at: u64,
 }
 
 /// A batch with everything the writer needs computed beforehand, on the caller's thread, so
@@ -85,9 +89,20 @@ pub fn write_transaction(conn: &mut Connection) -> Result<rusqlite::Transaction<
         .map_err(backend)
 }
 
+/// Entries in `recent_object_ids` that trigger a merge into `object_ids`: large enough that a
+/// merge writes many new entries per page, small enough that the recent level stays a few
+/// cached pages.
+pub const RECENT_IDS_MERGE_AT: u64 = 50_000;
+
 impl Writer {
-    pub fn new(conn: Connection) -> Self {
-        Writer { conn }
+    pub fn new(conn: Connection, merge_at: u64) -> rusqlite::Result<Self> {
+        let recent_ids: i64 =
+            conn.query_row("SELECT count(*) FROM recent_object_ids", [], |r| r.get(0))?;
+        Ok(Writer {
+            conn,
+            recent_ids: recent_ids as u64,
+            merge_at,
+        })
     }
 
     /// Stores several batches in one transaction (group commit): one fsync for all of them,
@@ -126,9 +141,19 @@ impl Writer {
             };
             outcomes.push(outcome);
         }
+        let stored: u64 = outcomes
+            .iter()
+            .filter_map(|o| o.as_ref().ok())
+            .map(|o| o.stored)
+            .sum();
+        let merge = self.recent_ids + stored >= self.merge_at;
+        if merge && let Err(e) = merge_recent_ids(&tx) {
+            return fail_all(e);
+        }
         if let Err(e) = tx.commit().map_err(backend) {
             return fail_all(e);
         }
+        self.recent_ids = if merge { 0 } else { self.recent_ids + stored };
         outcomes
     }
 }
@@ -147,6 +172,16 @@ fn replicate(e: &StoreError) -> StoreError {
 
 /// Reserves `count` consecutive date_added values after every one handed out before, and
 /// returns the first.
+/// Moves every recent id entry into the main level, in key order.
+fn merge_recent_ids(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    tx.execute_batch(
+        "INSERT INTO object_ids (collection_key, id_hash, seq)
+             SELECT collection_key, id_hash, seq FROM recent_object_ids;
+         DELETE FROM recent_object_ids;",
+    )
+    .map_err(backend)
+}
+
 fn advance_clock(tx: &rusqlite::Transaction<'_>, count: i64) -> Result<i64> {
     let last: i64 = tx
         .query_row("SELECT last_date_added FROM clock", [], |r| r.get(0))
@@ -171,10 +206,11 @@ fn ingest_one(
     let mut duplicates = 0u64;
     {
         let mut versions_of = tx
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT seq, version, sha256, raw, originator_org, restricted FROM objects
-                     WHERE collection_key = ?1 AND id_hash = ?2 AND id = ?3",
-            )
+                     WHERE seq IN ({}) AND id = ?3",
+                seqs_of_id("?1", "= ?2")
+            ))
             .map_err(backend)?;
         let mut insert = tx
             .prepare_cached(
@@ -184,6 +220,11 @@ fn ingest_one(
                         sha256, raw)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
                         ?16, ?17, ?18, ?19, ?20)",
+            )
+            .map_err(backend)?;
+        let mut index_id = tx
+            .prepare_cached(
+                "INSERT INTO recent_object_ids (collection_key, id_hash, seq) VALUES (?1, ?2, ?3)",
             )
             .map_err(backend)?;
         let mut clear_first = tx
@@ -241,15 +282,21 @@ fn ingest_one(
                     None => Outcome::Stored,
                 }
             };
-            let display = version.display();
+            let shown = |version: &VersionKey| {
+                if prepared.version.is_some() {
+                    version.display()
+                } else {
+                    version.display_as_date_added()
+                }
+            };
+            let display = shown(&version);
             match outcome {
                 Outcome::Duplicate(stored_version) => {
                     duplicates += 1;
-                    let shown = VersionKey {
+                    let stored = VersionKey {
                         sortable: stored_version,
-                    }
-                    .display();
-                    successes.push(detail(&header.id, shown, None));
+                    };
+                    successes.push(detail(&header.id, shown(&stored), None));
                     continue;
                 }
                 Outcome::Conflict => {
@@ -300,6 +347,13 @@ fn ingest_one(
                     object.raw,
                 ])
                 .map_err(backend)?;
+            index_id
+                .execute(params![
+                    collection,
+                    prepared.id_hash,
+                    tx.last_insert_rowid()
+                ])
+                .map_err(backend)?;
             successes.push(detail(&header.id, display, None));
         }
     }
@@ -342,37 +396,72 @@ impl Writer {
     pub fn delete(&mut self, delete: &ObjectDelete) -> Result<u64> {
         let tx = write_transaction(&mut self.conn)?;
         let collection = collection_key(&tx, delete.collection_id)?;
-        let mut sql =
-            String::from("DELETE FROM objects WHERE collection_key = ? AND id_hash = ? AND id = ?");
+        let hash = id_hash(&delete.id);
+        let mut sql = format!(
+            "SELECT seq FROM objects WHERE seq IN ({}) AND id = ?",
+            seqs_of_id("?", "= ?")
+        );
         let mut args: Vec<Value> = vec![
             collection.into(),
-            id_hash(&delete.id).into(),
+            hash.into(),
+            collection.into(),
+            hash.into(),
             delete.id.clone().into(),
         ];
         push_visibility(&mut sql, &mut args, &delete.visibility);
         push_in(&mut sql, &mut args, "spec_version", &delete.spec_versions);
         push_versions(&mut sql, &mut args, &delete.versions, &delete.visibility);
-        let removed = tx.execute(&sql, params_from_iter(args)).map_err(backend)? as u64;
-        if removed > 0 {
+        let doomed: Vec<i64> = tx
+            .prepare(&sql)
+            .and_then(|mut stmt| {
+                stmt.query_map(params_from_iter(args), |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()
+            })
+            .map_err(backend)?;
+        for seq in &doomed {
+            tx.execute("DELETE FROM objects WHERE seq = ?1", [seq])
+                .map_err(backend)?;
+            for level in ["object_ids", "recent_object_ids"] {
+                tx.execute(
+                    &format!(
+                        "DELETE FROM {level} WHERE collection_key = ?1 AND id_hash = ?2 AND seq = ?3"
+                    ),
+                    params![collection, hash, seq],
+                )
+                .map_err(backend)?;
+            }
+        }
+        if !doomed.is_empty() {
             // The first and last versions among those left.
+            let left = format!(
+                "SELECT seq FROM objects WHERE seq IN ({}) AND id = ?3",
+                seqs_of_id("?1", "= ?2")
+            );
             tx.execute(
-                "UPDATE objects SET
-                    is_first = (version = (SELECT min(version) FROM objects o
-                                            WHERE o.collection_key = objects.collection_key
-                                              AND o.id_hash = objects.id_hash
-                                              AND o.id = objects.id)),
-                    is_last = (version = (SELECT max(version) FROM objects o
-                                           WHERE o.collection_key = objects.collection_key
-                                             AND o.id_hash = objects.id_hash
-                                             AND o.id = objects.id))
-                 WHERE collection_key = ?1 AND id_hash = ?2 AND id = ?3",
-                params![collection, id_hash(&delete.id), delete.id],
+                &format!(
+                    "UPDATE objects SET
+                        is_first = (version = (SELECT min(version) FROM objects WHERE seq IN ({left}))),
+                        is_last = (version = (SELECT max(version) FROM objects WHERE seq IN ({left})))
+                     WHERE seq IN ({left})"
+                ),
+                params![collection, hash, delete.id],
             )
             .map_err(backend)?;
         }
         tx.commit().map_err(backend)?;
-        Ok(removed)
+        Ok(doomed.len() as u64)
     }
+}
+
+/// SQL for the `seq`s of the rows in collection `collection` (an SQL expression) whose id hash
+/// meets `hash_test` (`= ?2`, `IN (?, ?)`, …), from both levels of the id index. Parameters
+/// in the two arguments appear twice, once per level.
+pub fn seqs_of_id(collection: &str, hash_test: &str) -> String {
+    format!(
+        "SELECT seq FROM object_ids WHERE collection_key = {collection} AND id_hash {hash_test}
+         UNION ALL
+         SELECT seq FROM recent_object_ids WHERE collection_key = {collection} AND id_hash {hash_test}"
+    )
 }
 
 /// The id index's key: the first 8 bytes of SHA-256 of the id.
@@ -470,10 +559,10 @@ fn push_versions(
         match visibility {
             Visibility::Operator => parts.push(format!("{flag} = 1")),
             Visibility::Organization(org) => {
+                let seqs = seqs_of_id("objects.collection_key", "= objects.id_hash");
                 parts.push(format!(
                     "({flag} = 1 OR NOT EXISTS (SELECT 1 FROM objects other
-                        WHERE other.collection_key = objects.collection_key
-                          AND other.id_hash = objects.id_hash
+                        WHERE other.seq IN ({seqs})
                           AND other.id = objects.id
                           AND other.version {beyond} objects.version
                           AND (other.restricted = 0 OR other.originator_org = ?)))"
@@ -499,20 +588,32 @@ fn push_versions(
 pub fn query(conn: &Connection, query: &ObjectQuery) -> rusqlite::Result<ObjectPage> {
     let with_raw = query.fetch == Fetch::Objects;
     let mut sql = String::from(
-        "SELECT seq, id, type, spec_version, version, date_added, originator_org, restricted",
+        "SELECT seq, id, type, spec_version, version, date_added, originator_org, restricted,
+                modified IS NULL AND created IS NULL",
     );
     if with_raw {
         sql.push_str(", raw");
     }
     // A lookup by id must use the id index; left alone, the planner may walk the date index
     // of the whole collection to avoid sorting a handful of rows.
+    let Some(collection) = conn
+        .prepare_cached("SELECT key FROM collections WHERE id = ?1")?
+        .query_row([query.collection_id.to_string()], |r| r.get::<_, i64>(0))
+        .optional()?
+    else {
+        return Ok(ObjectPage {
+            records: Vec::new(),
+            more: false,
+        });
+    };
+    // A lookup by id goes through the id index to the rows (by rowid); left alone, the planner
+    // may walk the date index of the whole collection to avoid sorting a handful of rows.
     sql.push_str(if query.filter.ids.is_empty() {
-        " FROM objects WHERE collection_key = (SELECT key FROM collections WHERE id = ?)"
+        " FROM objects WHERE collection_key = ?"
     } else {
-        " FROM objects INDEXED BY objects_by_id
-          WHERE collection_key = (SELECT key FROM collections WHERE id = ?)"
+        " FROM objects NOT INDEXED WHERE collection_key = ?"
     });
-    let mut args: Vec<Value> = vec![query.collection_id.to_string().into()];
+    let mut args: Vec<Value> = vec![collection.into()];
     push_visibility(&mut sql, &mut args, &query.visibility);
     if let Some(after) = query.filter.added_after {
         sql.push_str(" AND date_added > ?");
@@ -524,8 +625,15 @@ pub fn query(conn: &Connection, query: &ObjectQuery) -> rusqlite::Result<ObjectP
         args.push(cursor.seq.into());
     }
     if !query.filter.ids.is_empty() {
-        let hashes: Vec<Value> = query.filter.ids.iter().map(|i| id_hash(i).into()).collect();
-        push_in_values(&mut sql, &mut args, "id_hash", hashes);
+        let marks = vec!["?"; query.filter.ids.len()].join(", ");
+        sql.push_str(&format!(
+            " AND seq IN ({})",
+            seqs_of_id("?", &format!("IN ({marks})"))
+        ));
+        for _level in 0..2 {
+            args.push(collection.into());
+            args.extend(query.filter.ids.iter().map(|i| Value::from(id_hash(i))));
+        }
     }
     push_in(&mut sql, &mut args, "id", &query.filter.ids);
     push_in(&mut sql, &mut args, "type", &query.filter.types);
@@ -552,19 +660,26 @@ pub fn query(conn: &Connection, query: &ObjectQuery) -> rusqlite::Result<ObjectP
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut records: Vec<ObjectRecord> = stmt
         .query_map(params_from_iter(args), |row| {
+            let version = VersionKey {
+                sortable: row.get(4)?,
+            };
+            let from_date_added: bool = row.get(8)?;
             let meta = ObjectMeta {
                 seq: row.get(0)?,
                 id: row.get(1)?,
                 object_type: row.get(2)?,
                 spec_version: row.get(3)?,
-                version: VersionKey {
-                    sortable: row.get(4)?,
+                version_text: if from_date_added {
+                    version.display_as_date_added()
+                } else {
+                    version.display()
                 },
+                version,
                 date_added: DateAdded(row.get(5)?),
                 originator_org: rows::uuid(row, 6)?,
                 restricted: row.get(7)?,
             };
-            let raw = if with_raw { Some(row.get(8)?) } else { None };
+            let raw = if with_raw { Some(row.get(9)?) } else { None };
             Ok(ObjectRecord { meta, raw })
         })?
         .collect::<rusqlite::Result<_>>()?;

@@ -28,6 +28,21 @@ async fn fresh_store() -> FreshStore {
 
 tanseeq_store::conformance_tests!(fresh_store);
 
+/// The same checks with the recent-id level merged into the main id index after every commit,
+/// so that lookups, deletes and version flags are exercised through both levels.
+mod merged_id_index {
+    use super::*;
+
+    async fn fresh_store() -> FreshStore {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = SqliteStore::open_with(&dir.path().join("conformance.db"), 1)
+            .expect("open a new SQLite database");
+        FreshStore { store, _dir: dir }
+    }
+
+    tanseeq_store::conformance_tests!(fresh_store);
+}
+
 /// The same checks through `run_all`, in one sequence (they already run one by one above).
 #[tokio::test]
 #[ignore = "duplicates the per-check tests; run with --ignored to try run_all"]

@@ -1441,8 +1441,13 @@ pub async fn ingest_sco<S: Store + ?Sized>(store: &S) {
         "an object without created/modified has its date_added as version"
     );
     assert_eq!(
+        meta.version_text,
+        meta.date_added.to_string(),
+        "an SCO's version is shown exactly as its date_added"
+    );
+    assert_eq!(
         outcome.status.successes[0].version,
-        version.display(),
+        meta.date_added.to_string(),
         "the status shows the SCO's date_added version"
     );
     assert_same_text(stored[0].raw.as_deref().unwrap_or(""), &raw, "SCO");
@@ -1461,7 +1466,7 @@ pub async fn ingest_sco<S: Store + ?Sized>(store: &S) {
         );
         assert_eq!(
             again.status.successes[0].version,
-            version.display(),
+            meta.date_added.to_string(),
             "a duplicate SCO's status shows the stored version"
         );
     }

@@ -169,6 +169,15 @@ impl VersionKey {
         VersionKey::of(&StixTimestamp::from_jiff(date_added.to_timestamp()))
     }
 
+    /// A version taken from `date_added` (an object with neither `modified` nor `created`),
+    /// shown exactly as its `date_added` is: microseconds.
+    pub fn display_as_date_added(&self) -> String {
+        match (self.sortable.get(..19), self.sortable.get(20..26)) {
+            (Some(head), Some(micros)) => format!("{head}.{micros}Z"),
+            _ => self.display(),
+        }
+    }
+
     /// The version as TAXII shows it: RFC 3339 with the shortest fraction that keeps it exact
     /// (at least milliseconds).
     pub fn display(&self) -> String {

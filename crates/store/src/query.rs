@@ -95,6 +95,8 @@ pub struct ObjectMeta {
     pub object_type: String,
     pub spec_version: String,
     pub version: VersionKey,
+    /// The version as clients see it (manifest, versions, status).
+    pub version_text: String,
     pub date_added: DateAdded,
     pub seq: i64,
     pub originator_org: Uuid,

@@ -395,7 +395,7 @@ pub async fn manifest(
             json!({
                 "id": r.meta.id,
                 "date_added": r.meta.date_added.to_string(),
-                "version": r.meta.version.display(),
+                "version": r.meta.version_text,
                 "media_type": STIX_MEDIA_TYPE,
             })
         })
@@ -439,7 +439,7 @@ pub async fn versions(
     body["versions"] = page
         .records
         .iter()
-        .map(|r| json!(r.meta.version.display()))
+        .map(|r| json!(r.meta.version_text))
         .collect();
     Ok(with_date_headers(ok_json(body), &page))
 }
