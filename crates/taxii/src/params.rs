@@ -178,7 +178,10 @@ pub fn parse(query: Option<&str>, endpoint: Endpoint) -> Result<ReadParams, ApiE
             "match[version]" => {
                 parse_versions(&value, params.versions.get_or_insert_with(Default::default))?
             }
-            _ => unreachable!("allows() admits only the names above"),
+            // `allows` admits only the names above; anything else is refused all the same.
+            other => {
+                return Err(bad(format!("unsupported query parameter `{other}`")));
+            }
         }
     }
     Ok(params)
