@@ -313,29 +313,68 @@ fn read_request(params: ReadParams, ids: Vec<String>, fetch: Fetch) -> ReadReque
     }
 }
 
+/// What a read endpoint addresses: the whole collection, or one object of it.
+enum ReadTarget<'a> {
+    Collection,
+    Object(&'a str),
+}
+
+/// The one path of the four read endpoints: parse the parameters, check the API root and the
+/// collection id, read a page through the service layer (which applies visibility). One object
+/// that yields nothing on a first page does not exist for the caller: 404.
+async fn read_page(
+    state: &AppState,
+    caller: &tanseeq_service::accounts::Caller,
+    (root, collection_id): (&str, &str),
+    query: Option<&str>,
+    (endpoint, target, fetch): (Endpoint, ReadTarget<'_>, Fetch),
+) -> ApiResult<ObjectPage> {
+    let mut params = params::parse(query, endpoint)?;
+    check_api_root(state, root).await?;
+    let id = path_uuid(collection_id, "collection")?;
+    let first_page = params.next.is_none();
+    let (ids, object_id) = match target {
+        ReadTarget::Collection => (std::mem::take(&mut params.ids), None),
+        ReadTarget::Object(object_id) => {
+            let object_id = path_object_id(object_id)?;
+            (vec![object_id.to_owned()], Some(object_id))
+        }
+    };
+    if endpoint == Endpoint::Versions {
+        params.versions = Some(VersionMatch::all());
+    }
+    let page = state
+        .node
+        .read_objects(caller, root, id, read_request(params, ids, fetch))
+        .await?;
+    match object_id {
+        Some(object_id) if page.records.is_empty() && first_page => Err(not_found_error(format!(
+            "no object {object_id} in this collection"
+        ))),
+        _ => Ok(page),
+    }
+}
+
+fn objects_response(page: &ObjectPage) -> Response {
+    with_date_headers(taxii_json(StatusCode::OK, envelope(page)), page)
+}
+
 pub async fn get_objects(
     State(state): State<AppState>,
     Path((root, collection_id)): Path<(String, String)>,
     Authenticated(caller): Authenticated,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
-    let mut params = params::parse(query.as_deref(), Endpoint::Objects)?;
-    check_api_root(&state, &root).await?;
-    let id = path_uuid(&collection_id, "collection")?;
-    let ids = std::mem::take(&mut params.ids);
-    let page = state
-        .node
-        .read_objects(
-            &caller,
-            &root,
-            id,
-            read_request(params, ids, Fetch::Objects),
-        )
-        .await?;
-    Ok(with_date_headers(
-        taxii_json(StatusCode::OK, envelope(&page)),
-        &page,
-    ))
+    let read = (Endpoint::Objects, ReadTarget::Collection, Fetch::Objects);
+    let page = read_page(
+        &state,
+        &caller,
+        (&root, &collection_id),
+        query.as_deref(),
+        read,
+    )
+    .await?;
+    Ok(objects_response(&page))
 }
 
 pub async fn get_object(
@@ -344,29 +383,20 @@ pub async fn get_object(
     Authenticated(caller): Authenticated,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
-    let params = params::parse(query.as_deref(), Endpoint::Object)?;
-    check_api_root(&state, &root).await?;
-    let id = path_uuid(&collection_id, "collection")?;
-    let object_id = path_object_id(&object_id)?;
-    let paged = params.next.is_some();
-    let page = state
-        .node
-        .read_objects(
-            &caller,
-            &root,
-            id,
-            read_request(params, vec![object_id.to_owned()], Fetch::Objects),
-        )
-        .await?;
-    if page.records.is_empty() && !paged {
-        return Err(not_found_error(format!(
-            "no object {object_id} in this collection"
-        )));
-    }
-    Ok(with_date_headers(
-        taxii_json(StatusCode::OK, envelope(&page)),
-        &page,
-    ))
+    let read = (
+        Endpoint::Object,
+        ReadTarget::Object(&object_id),
+        Fetch::Objects,
+    );
+    let page = read_page(
+        &state,
+        &caller,
+        (&root, &collection_id),
+        query.as_deref(),
+        read,
+    )
+    .await?;
+    Ok(objects_response(&page))
 }
 
 pub async fn manifest(
@@ -375,19 +405,15 @@ pub async fn manifest(
     Authenticated(caller): Authenticated,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
-    let mut params = params::parse(query.as_deref(), Endpoint::Manifest)?;
-    check_api_root(&state, &root).await?;
-    let id = path_uuid(&collection_id, "collection")?;
-    let ids = std::mem::take(&mut params.ids);
-    let page = state
-        .node
-        .read_objects(
-            &caller,
-            &root,
-            id,
-            read_request(params, ids, Fetch::Metadata),
-        )
-        .await?;
+    let read = (Endpoint::Manifest, ReadTarget::Collection, Fetch::Metadata);
+    let page = read_page(
+        &state,
+        &caller,
+        (&root, &collection_id),
+        query.as_deref(),
+        read,
+    )
+    .await?;
     let entries: Vec<serde_json::Value> = page
         .records
         .iter()
@@ -414,26 +440,19 @@ pub async fn versions(
     Authenticated(caller): Authenticated,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
-    let mut params = params::parse(query.as_deref(), Endpoint::Versions)?;
-    check_api_root(&state, &root).await?;
-    let id = path_uuid(&collection_id, "collection")?;
-    let object_id = path_object_id(&object_id)?;
-    params.versions = Some(VersionMatch::all());
-    let paged = params.next.is_some();
-    let page = state
-        .node
-        .read_objects(
-            &caller,
-            &root,
-            id,
-            read_request(params, vec![object_id.to_owned()], Fetch::Metadata),
-        )
-        .await?;
-    if page.records.is_empty() && !paged {
-        return Err(not_found_error(format!(
-            "no object {object_id} in this collection"
-        )));
-    }
+    let read = (
+        Endpoint::Versions,
+        ReadTarget::Object(&object_id),
+        Fetch::Metadata,
+    );
+    let page = read_page(
+        &state,
+        &caller,
+        (&root, &collection_id),
+        query.as_deref(),
+        read,
+    )
+    .await?;
     let mut body = json!({});
     paging_fields(&page, &mut body);
     body["versions"] = page
