@@ -1,0 +1,590 @@
+//! Object versions: ingest, paged queries, deletion.
+//!
+//! Ingests and deletes take the one-row `clock` lock first thing in their transaction. That
+//! serializes every write to `objects` across all processes on the database, which is what
+//! makes three things simple and exact: `date_added` grows in commit order (a transaction
+//! that got a later value commits later, so a reader's cursor never passes a value that a
+//! later commit fills in); duplicate and conflict decisions see every version committed before;
+//! and the `is_first`/`is_last` flags of one object are never updated by two writers at once.
+
+use crate::{backend, rows};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use tanseeq_store::*;
+use tokio_postgres::types::ToSql;
+use uuid::Uuid;
+
+type Param = Box<dyn ToSql + Sync + Send>;
+
+/// An SQL text being built with its parameters, numbered `$1`, `$2`, … in order of binding.
+struct Sql {
+    text: String,
+    params: Vec<Param>,
+}
+
+impl Sql {
+    fn new(text: &str) -> Self {
+        Sql {
+            text: text.to_owned(),
+            params: Vec::new(),
+        }
+    }
+
+    /// Adds a parameter and returns its placeholder.
+    fn bind(&mut self, value: impl ToSql + Sync + Send + 'static) -> String {
+        self.params.push(Box::new(value));
+        format!("${}", self.params.len())
+    }
+
+    fn push(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.params
+            .iter()
+            .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+            .collect()
+    }
+}
+
+/// A batch with everything derived from the objects computed before a connection is taken,
+/// so the transaction, which holds the clock lock that every writer waits for, only talks to
+/// the database.
+pub(crate) struct PreparedBatch {
+    /// The batch, its `objects` moved into `objects` below.
+    batch: IngestBatch,
+    objects: Vec<PreparedObject>,
+}
+
+struct PreparedObject {
+    object: NewObject,
+    digest: [u8; 32],
+    /// `None` for objects with neither `modified` nor `created`.
+    version: Option<VersionKey>,
+    created: Option<String>,
+    modified: Option<String>,
+    valid_from: Option<String>,
+    valid_until: Option<String>,
+    markings: Option<String>,
+}
+
+impl PreparedBatch {
+    pub fn new(mut batch: IngestBatch) -> Self {
+        let objects = std::mem::take(&mut batch.objects)
+            .into_iter()
+            .map(|object| {
+                let header = &object.header;
+                PreparedObject {
+                    digest: Sha256::digest(object.raw.as_bytes()).into(),
+                    version: header.version().map(VersionKey::of),
+                    created: header.created.map(|t| t.sortable()),
+                    modified: header.modified.map(|t| t.sortable()),
+                    valid_from: header.valid_from.map(|t| t.sortable()),
+                    valid_until: header.valid_until.map(|t| t.sortable()),
+                    markings: (!header.object_marking_refs.is_empty())
+                        .then(|| header.object_marking_refs.join(" ")),
+                    object,
+                }
+            })
+            .collect();
+        PreparedBatch { batch, objects }
+    }
+}
+
+/// A version already stored under an object's id (before or earlier in this batch).
+struct StoredVersion {
+    seq: i64,
+    version: String,
+    sha256: Vec<u8>,
+    /// Read only when needed: when a same-version candidate's hash differs.
+    raw: Option<String>,
+    originator_org: Uuid,
+    restricted: bool,
+}
+
+/// How one object of a batch ended.
+enum Outcome {
+    Stored,
+    /// Already stored under this version; the version as stored.
+    Duplicate(String),
+    Conflict,
+}
+
+const CONFLICT_MESSAGE: &str = "a different object with this id and version is already stored; \
+                                a changed object needs a later `modified`";
+
+/// The compact key of a collection; an unknown collection is a caller's error.
+async fn collection_key(client: &impl tokio_postgres::GenericClient, id: Uuid) -> Result<i64> {
+    client
+        .query_opt("SELECT key FROM collections WHERE id = $1", &[&id])
+        .await
+        .map_err(backend)?
+        .map(|r| rows::get(&r, 0))
+        .transpose()?
+        .ok_or_else(|| StoreError::NotFound {
+            what: format!("collection {id}"),
+        })
+}
+
+/// Stores one batch and its status in one transaction; see the module comment for the lock.
+pub(crate) async fn ingest(
+    client: &mut deadpool_postgres::Client,
+    prepared: PreparedBatch,
+) -> Result<IngestOutcome> {
+    let PreparedBatch { batch, objects } = prepared;
+    let tx = client.transaction().await.map_err(backend)?;
+    let collection = collection_key(&*tx, batch.collection_id).await?;
+    // date_added only grows, even if the database's clock steps back: the last value plus one
+    // at least. Taken with the row lock, held until commit.
+    let date_added: i64 = rows::get(
+        &tx.query_one(
+            "UPDATE clock SET last_date_added = GREATEST(
+                 last_date_added + 1,
+                 floor(extract(epoch FROM clock_timestamp()) * 1000000)::bigint)
+             RETURNING last_date_added",
+            &[],
+        )
+        .await
+        .map_err(backend)?,
+        0,
+    )?;
+
+    // Every stored version of the ids in the batch, in one query; versions stored by this
+    // batch are added as they go (a batch may hold several versions of one object).
+    let ids: Vec<&str> = objects
+        .iter()
+        .map(|o| o.object.header.id.as_str())
+        .collect();
+    let mut existing: HashMap<String, Vec<StoredVersion>> = HashMap::new();
+    for row in tx
+        .query(
+            "SELECT seq, id, version, sha256, originator_org, restricted FROM objects
+             WHERE collection_key = $1 AND id = ANY($2) ORDER BY seq",
+            &[&collection, &ids],
+        )
+        .await
+        .map_err(backend)?
+    {
+        existing
+            .entry(rows::get(&row, 1)?)
+            .or_default()
+            .push(StoredVersion {
+                seq: rows::get(&row, 0)?,
+                version: rows::get(&row, 2)?,
+                sha256: rows::get(&row, 3)?,
+                raw: None,
+                originator_org: rows::get(&row, 4)?,
+                restricted: rows::get(&row, 5)?,
+            });
+    }
+
+    let insert = tx
+        .prepare_cached(
+            "INSERT INTO objects (collection_key, id, type, spec_version, version, created,
+                    modified, revoked, created_by_ref, marking_refs, valid_from, valid_until,
+                    date_added, originator_org, restricted, is_first, is_last, sha256, raw)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                    $17, $18, $19)
+             RETURNING seq",
+        )
+        .await
+        .map_err(backend)?;
+    let raw_of = tx
+        .prepare_cached("SELECT raw FROM objects WHERE seq = $1")
+        .await
+        .map_err(backend)?;
+
+    let poster = batch.originator_org;
+    let mut successes = Vec::with_capacity(objects.len());
+    let mut failures = batch.rejected;
+    let mut duplicates = 0u64;
+    for prepared in objects {
+        let object = &prepared.object;
+        let header = &object.header;
+        let versions = existing.entry(header.id.clone()).or_default();
+        let version = match &prepared.version {
+            Some(v) => v.clone(),
+            None => VersionKey::of_date_added(DateAdded(date_added)),
+        };
+        // Only versions the poster may see count: a hidden version must not turn a post into
+        // a duplicate or a conflict, which would reveal that it exists.
+        let visible =
+            |stored: &StoredVersion| !stored.restricted || stored.originator_org == poster;
+        let versioned = prepared.version.is_some();
+        // Indices, not an iterator, so that nothing borrowed by a closure is held across the
+        // awaits below (the future must be `Send`).
+        let candidates: Vec<usize> = (0..versions.len())
+            .filter(|&i| {
+                visible(&versions[i]) && (!versioned || versions[i].version == version.sortable)
+            })
+            .collect();
+        let outcome = if versioned && candidates.is_empty() {
+            Outcome::Stored
+        } else {
+            let mut found = None;
+            for i in candidates {
+                let stored = &mut versions[i];
+                if stored.sha256.as_slice() == prepared.digest.as_slice() {
+                    found = Some(stored.version.clone());
+                    break;
+                }
+                if stored.raw.is_none() {
+                    let row = tx
+                        .query_one(&raw_of, &[&stored.seq])
+                        .await
+                        .map_err(backend)?;
+                    stored.raw = Some(rows::get(&row, 0)?);
+                }
+                if stored
+                    .raw
+                    .as_deref()
+                    .is_some_and(|raw| same_json(raw, &object.raw))
+                {
+                    found = Some(stored.version.clone());
+                    break;
+                }
+            }
+            match found {
+                Some(v) => Outcome::Duplicate(v),
+                None if versioned => Outcome::Conflict,
+                None => Outcome::Stored,
+            }
+        };
+        let shown = |version: &VersionKey| {
+            if versioned {
+                version.display()
+            } else {
+                version.display_as_date_added()
+            }
+        };
+        match outcome {
+            Outcome::Duplicate(stored_version) => {
+                duplicates += 1;
+                let stored = VersionKey {
+                    sortable: stored_version,
+                };
+                successes.push(detail(&header.id, shown(&stored), None));
+                continue;
+            }
+            Outcome::Conflict => {
+                failures.push(detail(
+                    &header.id,
+                    shown(&version),
+                    Some(CONFLICT_MESSAGE.into()),
+                ));
+                continue;
+            }
+            Outcome::Stored => {}
+        }
+        // The stored flags are exact over all versions (the operator's view); callers'
+        // views are judged at query time (`push_versions`).
+        let first = versions.iter().min_by(|a, b| a.version.cmp(&b.version));
+        let last = versions.iter().max_by(|a, b| a.version.cmp(&b.version));
+        let is_first = first.is_none_or(|f| version.sortable < f.version);
+        let is_last = last.is_none_or(|l| version.sortable > l.version);
+        if is_first && let Some(f) = first {
+            tx.execute(
+                "UPDATE objects SET is_first = FALSE WHERE seq = $1",
+                &[&f.seq],
+            )
+            .await
+            .map_err(backend)?;
+        }
+        if is_last && let Some(l) = last {
+            tx.execute(
+                "UPDATE objects SET is_last = FALSE WHERE seq = $1",
+                &[&l.seq],
+            )
+            .await
+            .map_err(backend)?;
+        }
+        let row = tx
+            .query_one(
+                &insert,
+                &[
+                    &collection,
+                    &header.id,
+                    &header.object_type,
+                    &header.spec_version,
+                    &version.sortable,
+                    &prepared.created,
+                    &prepared.modified,
+                    &header.revoked,
+                    &header.created_by_ref,
+                    &prepared.markings,
+                    &prepared.valid_from,
+                    &prepared.valid_until,
+                    &date_added,
+                    &poster,
+                    &object.restricted,
+                    &is_first,
+                    &is_last,
+                    &prepared.digest.as_slice(),
+                    &object.raw,
+                ],
+            )
+            .await
+            .map_err(|e| {
+                if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+                    StoreError::AlreadyExists {
+                        what: format!("{} version {}", header.id, version.display()),
+                    }
+                } else {
+                    backend(e)
+                }
+            })?;
+        versions.push(StoredVersion {
+            seq: rows::get(&row, 0)?,
+            version: version.sortable.clone(),
+            sha256: prepared.digest.to_vec(),
+            raw: Some(object.raw.clone()),
+            originator_org: poster,
+            restricted: object.restricted,
+        });
+        successes.push(detail(&header.id, shown(&version), None));
+    }
+
+    let status = Status {
+        id: batch.status_id,
+        api_root: batch.api_root,
+        collection_id: batch.collection_id,
+        owner_org: batch.originator_org,
+        state: StatusState::Complete,
+        request_timestamp: batch.request_timestamp,
+        successes,
+        failures,
+        pendings: Vec::new(),
+    };
+    tx.execute(
+        "INSERT INTO statuses (id, api_root, collection_id, owner_org, state,
+                request_timestamp, successes, failures, pendings)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        &[
+            &status.id,
+            &status.api_root,
+            &status.collection_id,
+            &status.owner_org,
+            &status.state.as_str(),
+            &status.request_timestamp.0,
+            &rows::details_to_json(&status.successes),
+            &rows::details_to_json(&status.failures),
+            &rows::details_to_json(&status.pendings),
+        ],
+    )
+    .await
+    .map_err(|e| {
+        if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+            StoreError::AlreadyExists {
+                what: format!("status {}", status.id),
+            }
+        } else {
+            backend(e)
+        }
+    })?;
+    tx.commit().await.map_err(backend)?;
+    Ok(IngestOutcome {
+        stored: status.successes.len() as u64 - duplicates,
+        duplicates,
+        status,
+    })
+}
+
+/// Deletes the matching versions among those the visibility admits, then sets the first and
+/// last flags among the versions left.
+pub(crate) async fn delete(
+    client: &mut deadpool_postgres::Client,
+    delete: &ObjectDelete,
+) -> Result<u64> {
+    let tx = client.transaction().await.map_err(backend)?;
+    let collection = collection_key(&*tx, delete.collection_id).await?;
+    // Serialized with ingests (see the module comment), so flags stay exact.
+    tx.execute("SELECT 1 FROM clock FOR UPDATE", &[])
+        .await
+        .map_err(backend)?;
+    let mut sql = Sql::new("DELETE FROM objects WHERE collection_key = ");
+    let c = sql.bind(collection);
+    sql.push(&c);
+    let id = sql.bind(delete.id.clone());
+    sql.push(&format!(" AND id = {id}"));
+    push_visibility(&mut sql, &delete.visibility);
+    push_in(&mut sql, "spec_version", &delete.spec_versions);
+    push_versions(&mut sql, &delete.versions, &delete.visibility);
+    let removed = tx
+        .execute(sql.text.as_str(), &sql.params())
+        .await
+        .map_err(backend)?;
+    if removed > 0 {
+        tx.execute(
+            "UPDATE objects o SET is_first = (o.version = m.first),
+                                  is_last = (o.version = m.last)
+             FROM (SELECT min(version) AS first, max(version) AS last FROM objects
+                   WHERE collection_key = $1 AND id = $2) m
+             WHERE o.collection_key = $1 AND o.id = $2",
+            &[&collection, &delete.id],
+        )
+        .await
+        .map_err(backend)?;
+    }
+    tx.commit().await.map_err(backend)?;
+    Ok(removed)
+}
+
+fn detail(id: &str, version: String, message: Option<String>) -> StatusDetail {
+    StatusDetail {
+        id: id.to_owned(),
+        version,
+        message,
+    }
+}
+
+/// Whether two JSON texts are the same object once parsed (for re-posts that differ only in
+/// whitespace or key order). Only reached when the bytes differ.
+fn same_json(a: &str, b: &str) -> bool {
+    match (
+        serde_json::from_str::<serde_json::Value>(a),
+        serde_json::from_str::<serde_json::Value>(b),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn push_visibility(sql: &mut Sql, visibility: &Visibility) {
+    // The translation of `Visibility::admits`; the conformance suite holds the two together.
+    match visibility {
+        Visibility::Operator => {}
+        Visibility::Organization(org) => {
+            let org = sql.bind(*org);
+            sql.push(&format!(
+                " AND (NOT objects.restricted OR objects.originator_org = {org})"
+            ));
+        }
+    }
+}
+
+/// `column = ANY(array)`: one parameter however many values (PostgreSQL takes at most 65,535
+/// parameters per statement).
+fn push_in(sql: &mut Sql, column: &str, values: &[String]) {
+    if values.is_empty() {
+        return;
+    }
+    let values = sql.bind(values.to_vec());
+    sql.push(&format!(" AND objects.{column} = ANY({values})"));
+}
+
+/// `first`/`last` are judged among the versions the visibility admits: the stored flags are
+/// exact for the operator; for an organization, a version that is not first (last) overall is
+/// still first (last) when every earlier (later) version is hidden from it.
+fn push_versions(sql: &mut Sql, versions: &VersionMatch, visibility: &Visibility) {
+    if versions.all {
+        return;
+    }
+    let mut parts: Vec<String> = Vec::new();
+    for (wanted, flag, beyond) in [
+        (versions.first, "is_first", "<"),
+        (versions.last, "is_last", ">"),
+    ] {
+        if !wanted {
+            continue;
+        }
+        match visibility {
+            Visibility::Operator => parts.push(format!("objects.{flag}")),
+            Visibility::Organization(org) => {
+                let org = sql.bind(*org);
+                parts.push(format!(
+                    "(objects.{flag} OR NOT EXISTS (SELECT 1 FROM objects other
+                        WHERE other.collection_key = objects.collection_key
+                          AND other.id = objects.id
+                          AND other.version {beyond} objects.version
+                          AND (NOT other.restricted OR other.originator_org = {org})))"
+                ));
+            }
+        }
+    }
+    if !versions.at.is_empty() {
+        let at: Vec<String> = versions.at.iter().map(|v| v.sortable.clone()).collect();
+        let at = sql.bind(at);
+        parts.push(format!("objects.version = ANY({at})"));
+    }
+    if parts.is_empty() {
+        sql.push(" AND FALSE");
+    } else {
+        sql.push(" AND (");
+        sql.push(&parts.join(" OR "));
+        sql.push(")");
+    }
+}
+
+pub(crate) async fn query(
+    client: &tokio_postgres::Client,
+    query: &ObjectQuery,
+) -> Result<ObjectPage> {
+    let with_raw = query.fetch == Fetch::Objects;
+    let mut sql = Sql::new(
+        "SELECT seq, id, type, spec_version, version, date_added, originator_org, restricted,
+                modified IS NULL AND created IS NULL",
+    );
+    if with_raw {
+        sql.push(", raw");
+    }
+    // An unknown collection has no key, and so no objects: an empty page.
+    let collection = sql.bind(query.collection_id);
+    sql.push(&format!(
+        " FROM objects WHERE collection_key = (SELECT key FROM collections WHERE id = {collection})"
+    ));
+    push_visibility(&mut sql, &query.visibility);
+    if let Some(after) = query.filter.added_after {
+        let after = sql.bind(after.0);
+        sql.push(&format!(" AND date_added > {after}"));
+    }
+    if let Some(cursor) = query.after {
+        let date_added = sql.bind(cursor.date_added.0);
+        let seq = sql.bind(cursor.seq);
+        sql.push(&format!(" AND (date_added, seq) > ({date_added}, {seq})"));
+    }
+    push_in(&mut sql, "id", &query.filter.ids);
+    push_in(&mut sql, "type", &query.filter.types);
+    push_in(&mut sql, "spec_version", &query.filter.spec_versions);
+    push_versions(&mut sql, &query.filter.versions, &query.visibility);
+    let limit = query.limit.max(1);
+    let fetch = sql.bind(i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX));
+    sql.push(&format!(" ORDER BY date_added, seq LIMIT {fetch}"));
+
+    let found = client
+        .query(sql.text.as_str(), &sql.params())
+        .await
+        .map_err(backend)?;
+    let mut records = Vec::with_capacity(found.len().min(limit));
+    for row in found.iter().take(limit) {
+        let version = VersionKey {
+            sortable: rows::get(row, 4)?,
+        };
+        let from_date_added: bool = rows::get(row, 8)?;
+        let meta = ObjectMeta {
+            seq: rows::get(row, 0)?,
+            id: rows::get(row, 1)?,
+            object_type: rows::get(row, 2)?,
+            spec_version: rows::get(row, 3)?,
+            version_text: if from_date_added {
+                version.display_as_date_added()
+            } else {
+                version.display()
+            },
+            version,
+            date_added: DateAdded(rows::get(row, 5)?),
+            originator_org: rows::get(row, 6)?,
+            restricted: rows::get(row, 7)?,
+        };
+        let raw = if with_raw {
+            Some(rows::get(row, 9)?)
+        } else {
+            None
+        };
+        records.push(ObjectRecord { meta, raw });
+    }
+    Ok(ObjectPage {
+        more: found.len() > limit,
+        records,
+    })
+}

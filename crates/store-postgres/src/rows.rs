@@ -1,0 +1,175 @@
+//! Row ↔ record conversions. A row that does not convert (an unknown role, a malformed
+//! timestamp) is a [`StoreError::Schema`] error: the data is not what this tanseeq wrote.
+
+use crate::backend;
+use std::str::FromStr;
+use tanseeq_store::*;
+use tokio_postgres::Row;
+use tokio_postgres::types::FromSql;
+use uuid::Uuid;
+
+pub const USER_SELECT: &str = "SELECT id, org_id, name, role, password_hash, created FROM users";
+pub const TOKEN_SELECT: &str =
+    "SELECT id, user_id, label, token_hash, created, revoked FROM api_tokens";
+
+pub fn get<'a, T: FromSql<'a>>(row: &'a Row, index: usize) -> Result<T> {
+    row.try_get(index).map_err(backend)
+}
+
+fn timestamp(text: &str) -> Result<jiff::Timestamp> {
+    jiff::Timestamp::from_str(text)
+        .map_err(|e| StoreError::Schema(format!("a stored timestamp `{text}`: {e}")))
+}
+
+fn timestamp_at(row: &Row, index: usize) -> Result<jiff::Timestamp> {
+    timestamp(&get::<String>(row, index)?)
+}
+
+pub fn node(row: &Row) -> Result<NodeRecord> {
+    Ok(NodeRecord {
+        id: get(row, 0)?,
+        name: get(row, 1)?,
+        public_key: get(row, 2)?,
+        created: timestamp_at(row, 3)?,
+    })
+}
+
+pub fn organization(row: &Row) -> Result<Organization> {
+    Ok(Organization {
+        id: get(row, 0)?,
+        name: get(row, 1)?,
+        identity_id: get(row, 2)?,
+        created: timestamp_at(row, 3)?,
+    })
+}
+
+pub fn user(row: &Row) -> Result<User> {
+    let role: String = get(row, 3)?;
+    Ok(User {
+        id: get(row, 0)?,
+        org_id: get(row, 1)?,
+        name: get(row, 2)?,
+        role: Role::parse(&role)
+            .ok_or_else(|| StoreError::Schema(format!("unknown role `{role}`")))?,
+        password_hash: get(row, 4)?,
+        created: timestamp_at(row, 5)?,
+    })
+}
+
+pub fn token(row: &Row) -> Result<ApiToken> {
+    let revoked: Option<String> = get(row, 5)?;
+    Ok(ApiToken {
+        id: get(row, 0)?,
+        user_id: get(row, 1)?,
+        label: get(row, 2)?,
+        token_hash: get(row, 3)?,
+        created: timestamp_at(row, 4)?,
+        revoked: revoked.as_deref().map(timestamp).transpose()?,
+    })
+}
+
+/// The collections of an API root (or the one with id `only`), each with its grants.
+pub async fn collections(
+    client: &tokio_postgres::Client,
+    api_root: &str,
+    only: Option<Uuid>,
+) -> Result<Vec<Collection>> {
+    let rows = client
+        .query(
+            "SELECT id, api_root, title, description, created FROM collections
+             WHERE api_root = $1 AND ($2::uuid IS NULL OR id = $2) ORDER BY created, id",
+            &[&api_root, &only],
+        )
+        .await
+        .map_err(backend)?;
+    let mut collections = rows
+        .iter()
+        .map(|row| {
+            Ok(Collection {
+                id: get(row, 0)?,
+                api_root: get(row, 1)?,
+                title: get(row, 2)?,
+                description: get(row, 3)?,
+                created: timestamp_at(row, 4)?,
+                grants: Vec::new(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if collections.is_empty() {
+        return Ok(collections);
+    }
+    let ids: Vec<Uuid> = collections.iter().map(|c| c.id).collect();
+    let grants = client
+        .query(
+            "SELECT collection_id, org_id, can_read, can_write FROM collection_grants
+             WHERE collection_id = ANY($1) ORDER BY collection_id, org_id",
+            &[&ids],
+        )
+        .await
+        .map_err(backend)?;
+    for row in &grants {
+        let collection: Uuid = get(row, 0)?;
+        let grant = Grant {
+            org_id: get(row, 1)?,
+            read: get(row, 2)?,
+            write: get(row, 3)?,
+        };
+        if let Some(c) = collections.iter_mut().find(|c| c.id == collection) {
+            c.grants.push(grant);
+        }
+    }
+    Ok(collections)
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct DetailJson {
+    id: String,
+    version: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+}
+
+pub fn details_to_json(details: &[StatusDetail]) -> String {
+    let list: Vec<DetailJson> = details
+        .iter()
+        .map(|d| DetailJson {
+            id: d.id.clone(),
+            version: d.version.clone(),
+            message: d.message.clone(),
+        })
+        .collect();
+    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
+}
+
+fn details_from_json(row: &Row, index: usize) -> Result<Vec<StatusDetail>> {
+    let text: String = get(row, index)?;
+    let list: Vec<DetailJson> = serde_json::from_str(&text)
+        .map_err(|e| StoreError::Schema(format!("stored status details: {e}")))?;
+    Ok(list
+        .into_iter()
+        .map(|d| StatusDetail {
+            id: d.id,
+            version: d.version,
+            message: d.message,
+        })
+        .collect())
+}
+
+pub fn status(row: &Row) -> Result<Status> {
+    let state: String = get(row, 4)?;
+    Ok(Status {
+        id: get(row, 0)?,
+        api_root: get(row, 1)?,
+        collection_id: get(row, 2)?,
+        owner_org: get(row, 3)?,
+        state: if state == "pending" {
+            StatusState::Pending
+        } else {
+            StatusState::Complete
+        },
+        request_timestamp: DateAdded(get(row, 5)?),
+        successes: details_from_json(row, 6)?,
+        failures: details_from_json(row, 7)?,
+        pendings: details_from_json(row, 8)?,
+    })
+}
