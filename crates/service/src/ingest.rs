@@ -43,6 +43,7 @@ pub fn prepare_batch<'a>(
         request_timestamp,
         objects: valid,
         rejected,
+        keep_status: true,
     }
 }
 

@@ -197,6 +197,7 @@ pub(crate) async fn ingest(
 
     let poster = batch.originator_org;
     let mut successes = Vec::with_capacity(objects.len());
+    let keep_status = batch.keep_status;
     let mut failures = batch.rejected;
     let mut duplicates = 0u64;
     for prepared in objects {
@@ -356,32 +357,34 @@ pub(crate) async fn ingest(
         failures,
         pendings: Vec::new(),
     };
-    tx.execute(
-        "INSERT INTO statuses (id, api_root, collection_id, owner_org, state,
+    if keep_status {
+        tx.execute(
+            "INSERT INTO statuses (id, api_root, collection_id, owner_org, state,
                 request_timestamp, successes, failures, pendings)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        &[
-            &status.id,
-            &status.api_root,
-            &status.collection_id,
-            &status.owner_org,
-            &status.state.as_str(),
-            &status.request_timestamp.0,
-            &rows::details_to_json(&status.successes),
-            &rows::details_to_json(&status.failures),
-            &rows::details_to_json(&status.pendings),
-        ],
-    )
-    .await
-    .map_err(|e| {
-        if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
-            StoreError::AlreadyExists {
-                what: format!("status {}", status.id),
+            &[
+                &status.id,
+                &status.api_root,
+                &status.collection_id,
+                &status.owner_org,
+                &status.state.as_str(),
+                &status.request_timestamp.0,
+                &rows::details_to_json(&status.successes),
+                &rows::details_to_json(&status.failures),
+                &rows::details_to_json(&status.pendings),
+            ],
+        )
+        .await
+        .map_err(|e| {
+            if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+                StoreError::AlreadyExists {
+                    what: format!("status {}", status.id),
+                }
+            } else {
+                backend(e)
             }
-        } else {
-            backend(e)
-        }
-    })?;
+        })?;
+    }
     tx.commit().await.map_err(backend)?;
     Ok(IngestOutcome {
         stored: status.successes.len() as u64 - duplicates,

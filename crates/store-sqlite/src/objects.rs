@@ -202,6 +202,7 @@ fn ingest_one(
     let poster = batch.originator_org;
     let originator = poster.to_string();
     let mut successes = Vec::with_capacity(objects.len());
+    let keep_status = batch.keep_status;
     let mut failures = batch.rejected;
     let mut duplicates = 0u64;
     {
@@ -368,23 +369,25 @@ fn ingest_one(
         failures,
         pendings: Vec::new(),
     };
-    tx.execute(
-        "INSERT INTO statuses (id, api_root, collection_id, owner_org, state,
+    if keep_status {
+        tx.execute(
+            "INSERT INTO statuses (id, api_root, collection_id, owner_org, state,
                 request_timestamp, successes, failures, pendings)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
-            status.id.to_string(),
-            status.api_root,
-            status.collection_id.to_string(),
-            originator,
-            status.state.as_str(),
-            status.request_timestamp.0,
-            rows::details_to_json(&status.successes),
-            rows::details_to_json(&status.failures),
-            rows::details_to_json(&status.pendings),
-        ],
-    )
-    .map_err(backend)?;
+            params![
+                status.id.to_string(),
+                status.api_root,
+                status.collection_id.to_string(),
+                originator,
+                status.state.as_str(),
+                status.request_timestamp.0,
+                rows::details_to_json(&status.successes),
+                rows::details_to_json(&status.failures),
+                rows::details_to_json(&status.pendings),
+            ],
+        )
+        .map_err(backend)?;
+    }
     Ok(IngestOutcome {
         stored: status.successes.len() as u64 - duplicates,
         duplicates,

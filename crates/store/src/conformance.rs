@@ -45,6 +45,7 @@ macro_rules! conformance_tests {
             ingest_duplicates
             ingest_sco
             ingest_status
+            ingest_without_status
             versions
             delete_versions
             query_filters
@@ -221,6 +222,7 @@ impl Fixture {
             request_timestamp: DateAdded::from_timestamp(now()),
             objects,
             rejected: Vec::new(),
+            keep_status: true,
         }
     }
 }
@@ -1535,6 +1537,31 @@ impl VersionMatchExt for VersionMatch {
 
 /// The status resource: successes, failures (rejected at the door and conflicts), all fields,
 /// readable afterwards by id within its API root only.
+/// A batch that keeps no status (a bulk import) stores its objects, reports its outcome, and
+/// leaves no status resource behind.
+pub async fn ingest_without_status<S: Store + ?Sized>(store: &S) {
+    let fx = fixture(store).await;
+    let a = sdo("indicator", &new_id("indicator"), &stamp(1), "");
+    let mut batch = fx.batch(fx.collection, fx.org(0), vec![open(&a)]);
+    batch.keep_status = false;
+    let status_id = batch.status_id;
+    let outcome = ingest(store, batch).await;
+    assert_eq!(
+        (outcome.stored, outcome.duplicates),
+        (1, 0),
+        "a batch without a kept status still stores its objects"
+    );
+    assert_eq!(
+        everything(store, fx.collection).await.len(),
+        1,
+        "the object is there"
+    );
+    assert!(
+        must(store.status(&fx.root, status_id).await, "status").is_none(),
+        "no status resource is kept"
+    );
+}
+
 pub async fn ingest_status<S: Store + ?Sized>(store: &S) {
     let fx = fixture(store).await;
     must(

@@ -262,6 +262,10 @@ pub struct IngestBatch {
     pub objects: Vec<NewObject>,
     /// Objects that failed validation, in the order received, with the reason.
     pub rejected: Vec<StatusDetail>,
+    /// Whether to store the status resource, for a client to read later (TAXII POST). A bulk
+    /// import reports its outcome directly and keeps none: thousands of unreadable statuses
+    /// would only grow the database.
+    pub keep_status: bool,
 }
 
 /// What an ingest did: the status resource, and how many successes were new versions and how

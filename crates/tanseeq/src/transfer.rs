@@ -109,12 +109,14 @@ pub async fn import(
     let mut invalid: Vec<StatusDetail> = Vec::new();
     let mut invalid_count = 0usize;
     while let Some(objects) = receiver.recv().await {
-        let batch = prepare_batch(
+        let mut batch = prepare_batch(
             DEFAULT_API_ROOT,
             collection_id,
             originator.id,
             objects.iter().map(|o| o.as_ref()),
         );
+        // Nobody polls the status of a bulk load: its outcome is reported here.
+        batch.keep_status = false;
         let outcome = node.ingest(batch).await?;
         stored += outcome.stored;
         duplicates += outcome.duplicates;
