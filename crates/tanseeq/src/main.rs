@@ -17,7 +17,18 @@ use uuid::Uuid;
 /// A federated exchange for cyber-threat intelligence between cooperating agencies:
 /// STIX 2.1 over TAXII 2.1, TLP 2.0 as access control.
 #[derive(Parser)]
-#[command(name = "tanseeq", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "tanseeq",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = "Environment: TANSEEQ_DATA (--data), TANSEEQ_LISTEN (--listen), \
+TANSEEQ_MAX_CONTENT_LENGTH (--max-content-length), TANSEEQ_LOG (log filter, e.g. `debug`).\n\
+Exit status: 0 done; 1 the command failed (one line on stderr, `error: …`); 2 the command line \
+is wrong.\n\
+Quick start: `tanseeq demo`, then see README.md."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
