@@ -1,0 +1,87 @@
+//! STIX Patterning (STIX 2.1 specification, section 9): a parser for the complete grammar of
+//! the OASIS `STIXPattern.g4`, the AST it produces, and a canonical printer (`Display`) whose
+//! output parses back to the same AST.
+//!
+//! Entry point: [`parse`]. Operator precedence follows the grammar: in observation
+//! expressions `FOLLOWEDBY` binds loosest, then `OR`, then `AND`, then the postfix qualifiers
+//! (`WITHIN n SECONDS`, `REPEATS n TIMES`, `START t'…' STOP t'…'`); inside `[ … ]`, `OR`
+//! binds looser than `AND`. All binary operators are left-associative.
+//!
+//! Checked beyond the grammar: `START` before `STOP`; `WITHIN` / `REPEATS` counts positive;
+//! object type names well-formed (3–250 characters of `a-z`, `0-9`, `-`, no `--`); integers
+//! fit in `i64`; `MATCHES` literals at most [`MAX_REGEX_LEN`] bytes (the regular expression
+//! itself is not compiled yet); binary literals are padded base64, hex literals have an even
+//! number of digits; timestamps have the grammar's form (month 01–12, day 01–31, …).
+//!
+//! Differences between [`StixVersion::V20`] and [`StixVersion::V21`] that are implemented:
+//! - 2.0 keywords (and `true` / `false`) are case-insensitive; 2.1 keywords are upper case and
+//!   the booleans lower case.
+//! - 2.0 allows `NOT` only before `IN`, `LIKE`, `MATCHES`, `ISSUBSET`, `ISSUPERSET`; 2.1 also
+//!   before `=`, `!=`, `<`, `<=`, `>`, `>=`.
+//! - 2.0 `WITHIN` takes an integer; 2.1 also a positive float.
+//! - 2.0 list indexes are non-negative; 2.1 also allows negative ones.
+//! - 2.0 property names may contain unquoted hyphens; 2.1 requires them to be quoted
+//!   (`hashes.'SHA-256'`). Both accept quoted names.
+//! - 2.0 `START` / `STOP` also accept a plain string holding a timestamp; 2.1 requires `t'…'`.
+//! - `EXISTS type:path` (the brief's `EXISTS` operator, written before the path, optionally
+//!   `NOT EXISTS`) is accepted only for 2.1; it is not in `STIXPattern.g4`.
+//!
+//! Not supported: the 2.0 grammar's double-quoted identifiers (`"…"`); the reserved `LAST`
+//! keyword has no syntax (as in the grammar). [`Display`](std::fmt::Display) prints 2.1
+//! syntax.
+//!
+//! Architecture invariant: no I/O, no knowledge of storage, HTTP or accounts; never panics on
+//! input (property-tested), and nesting is bounded by [`MAX_NESTING`] so deep input returns an
+//! error instead of overflowing the stack; so is the number of operators
+//! ([`MAX_OPERATORS`]), which bounds the depth of left-nested operator chains.
+
+mod ast;
+mod lexer;
+mod parser;
+
+pub use ast::{
+    ComparisonExpr, Literal, ObjectPath, ObservationExpr, Operator, PathStep, Pattern, PropTest,
+    Qualifier,
+};
+
+/// Longest pattern accepted, in bytes.
+pub const MAX_PATTERN_LEN: usize = 64 * 1024;
+/// Deepest nesting of brackets and parentheses accepted.
+pub const MAX_NESTING: usize = 100;
+/// Most keywords (operators and qualifier words) in one pattern: bounds the depth of the AST,
+/// so printing, comparing and dropping it cannot overflow the stack.
+pub const MAX_OPERATORS: usize = 2000;
+/// Longest `MATCHES` literal accepted, in bytes.
+pub const MAX_REGEX_LEN: usize = 1024;
+
+/// Which specification's patterning grammar to apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StixVersion {
+    V20,
+    V21,
+}
+
+/// Why a pattern was refused, and where (1-based line and column, counted in characters).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {message}")]
+pub struct PatternError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// Parses `text` as a STIX pattern of the given version.
+pub fn parse(text: &str, version: StixVersion) -> Result<Pattern, PatternError> {
+    if text.len() > MAX_PATTERN_LEN {
+        return Err(PatternError {
+            line: 1,
+            column: 1,
+            message: format!(
+                "pattern is {} bytes long; at most {MAX_PATTERN_LEN} are accepted",
+                text.len()
+            ),
+        });
+    }
+    let tokens = lexer::tokenize(text, &version)?;
+    parser::Parser::new(tokens, version).pattern()
+}
