@@ -1,7 +1,9 @@
 use proptest::prelude::*;
 use tanseeq_pattern::*;
 
-/// Example patterns from STIX 2.1 section 9 (and the 2.1 indicator examples).
+/// Example patterns in the style of STIX 2.1 section 9 and its indicator examples (written from
+/// the specification as remembered; not yet checked character by character against its text),
+/// plus extra cases for every operator and literal.
 const VALID_21: &[&str] = &[
     "[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']",
     "[email-message:from_ref.value MATCHES '.+\\\\@example\\\\.com$' AND email-message:body_multipart[*].body_raw_ref.name MATCHES '^Final Report.+\\\\.exe$']",
@@ -15,7 +17,7 @@ const VALID_21: &[&str] = &[
     "[file:mime_type = 'image/bmp' AND file:magic_number_hex = h'ffd8']",
     "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '203.0.113.33/32']",
     "[network-traffic:dst_ref.type = 'domain-name' AND network-traffic:dst_ref.value = 'example.com'] REPEATS 5 TIMES WITHIN 180 SECONDS",
-    "[domain-name:value = 'www.5z8.info' AND domain-name:resolvess_to_refs[*].value = '198.51.100.1/32']",
+    "[domain-name:value = 'www.5z8.info' AND domain-name:resolves_to_refs[*].value = '198.51.100.1/32']",
     "[url:value = 'http://example.com/foo' OR url:value = 'http://example.com/bar']",
     "[x509-certificate:issuer = 'CN=WEBMAIL' AND x509-certificate:serial_number = '4c:0b:1d:19:74:86:a7:66:b4:1a:bf:40:27:21:76:28']",
     "[windows-registry-key:key = 'HKEY_CURRENT_USER\\\\Software\\\\CryptoLocker\\\\Files' OR windows-registry-key:key = 'HKEY_CURRENT_USER\\\\Software\\\\Microsoft\\\\CurrentVersion\\\\Run\\\\CryptoLocker_0388']",
