@@ -262,6 +262,8 @@ impl Display for PropTest {
         }
         write!(f, "{} {not}", self.path)?;
         let (op, lit) = match &self.op {
+            // Printed above, before the path.
+            Operator::Exists => return Ok(()),
             Operator::Eq(l) => ("=", l),
             Operator::Ne(l) => ("!=", l),
             Operator::Lt(l) => ("<", l),
@@ -291,7 +293,6 @@ impl Display for PropTest {
                 write!(f, "{kw} ")?;
                 return write_quoted(f, s);
             }
-            Operator::Exists => unreachable!("handled above"),
         };
         write!(f, "{op} {lit}")
     }
