@@ -240,7 +240,7 @@ pub(crate) async fn ingest(
                 if stored
                     .raw
                     .as_deref()
-                    .is_some_and(|raw| same_json(raw, &object.raw))
+                    .is_some_and(|raw| tanseeq_store::same_json(raw, &object.raw))
                 {
                     found = Some(stored.version.clone());
                     break;
@@ -265,11 +265,11 @@ pub(crate) async fn ingest(
                 let stored = VersionKey {
                     sortable: stored_version,
                 };
-                successes.push(detail(&header.id, shown(&stored), None));
+                successes.push(StatusDetail::new(&header.id, shown(&stored), None));
                 continue;
             }
             Outcome::Conflict => {
-                failures.push(detail(
+                failures.push(StatusDetail::new(
                     &header.id,
                     shown(&version),
                     Some(CONFLICT_MESSAGE.into()),
@@ -343,7 +343,7 @@ pub(crate) async fn ingest(
             originator_org: poster,
             restricted: object.restricted,
         });
-        successes.push(detail(&header.id, shown(&version), None));
+        successes.push(StatusDetail::new(&header.id, shown(&version), None));
     }
 
     let status = Status {
@@ -369,9 +369,9 @@ pub(crate) async fn ingest(
                 &status.owner_org,
                 &status.state.as_str(),
                 &status.request_timestamp.0,
-                &rows::details_to_json(&status.successes),
-                &rows::details_to_json(&status.failures),
-                &rows::details_to_json(&status.pendings),
+                &StatusDetail::list_to_json(&status.successes),
+                &StatusDetail::list_to_json(&status.failures),
+                &StatusDetail::list_to_json(&status.pendings),
             ],
         )
         .await
@@ -431,26 +431,6 @@ pub(crate) async fn delete(
     }
     tx.commit().await.map_err(backend)?;
     Ok(removed)
-}
-
-fn detail(id: &str, version: String, message: Option<String>) -> StatusDetail {
-    StatusDetail {
-        id: id.to_owned(),
-        version,
-        message,
-    }
-}
-
-/// Whether two JSON texts are the same object once parsed (for re-posts that differ only in
-/// whitespace or key order). Only reached when the bytes differ.
-fn same_json(a: &str, b: &str) -> bool {
-    match (
-        serde_json::from_str::<serde_json::Value>(a),
-        serde_json::from_str::<serde_json::Value>(b),
-    ) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
 }
 
 fn push_visibility(sql: &mut Sql, visibility: &Visibility) {

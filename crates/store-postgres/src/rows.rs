@@ -121,38 +121,10 @@ pub async fn collections(
     Ok(collections)
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
-struct DetailJson {
-    id: String,
-    version: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<String>,
-}
-
-pub fn details_to_json(details: &[StatusDetail]) -> String {
-    let list: Vec<DetailJson> = details
-        .iter()
-        .map(|d| DetailJson {
-            id: d.id.clone(),
-            version: d.version.clone(),
-            message: d.message.clone(),
-        })
-        .collect();
-    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
-}
-
 fn details_from_json(row: &Row, index: usize) -> Result<Vec<StatusDetail>> {
     let text: String = get(row, index)?;
-    let list: Vec<DetailJson> = serde_json::from_str(&text)
-        .map_err(|e| StoreError::Schema(format!("stored status details: {e}")))?;
-    Ok(list
-        .into_iter()
-        .map(|d| StatusDetail {
-            id: d.id,
-            version: d.version,
-            message: d.message,
-        })
-        .collect())
+    StatusDetail::list_from_json(&text)
+        .map_err(|e| StoreError::Schema(format!("stored status details: {e}")))
 }
 
 pub fn status(row: &Row) -> Result<Status> {

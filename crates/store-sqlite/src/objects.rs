@@ -114,7 +114,7 @@ impl Writer {
     ) -> Vec<Result<IngestOutcome>> {
         let total = batches.len();
         let fail_all = |e: StoreError| -> Vec<Result<IngestOutcome>> {
-            (0..total).map(|_| Err(replicate(&e))).collect()
+            (0..total).map(|_| Err(e.replicate())).collect()
         };
         let tx = match write_transaction(&mut self.conn) {
             Ok(tx) => tx,
@@ -155,18 +155,6 @@ impl Writer {
         }
         self.recent_ids = if merge { 0 } else { self.recent_ids + stored };
         outcomes
-    }
-}
-
-/// The same error for every batch of a failed group (a `StoreError` holds a boxed cause and
-/// cannot be cloned).
-fn replicate(e: &StoreError) -> StoreError {
-    match e {
-        StoreError::AlreadyExists { what } => StoreError::AlreadyExists { what: what.clone() },
-        StoreError::NotFound { what } => StoreError::NotFound { what: what.clone() },
-        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
-        StoreError::Schema(m) => StoreError::Schema(m.clone()),
-        StoreError::Backend(cause) => StoreError::Backend(cause.to_string().into()),
     }
 }
 
@@ -262,7 +250,8 @@ fn ingest_one(
             let visible =
                 |stored: &&StoredVersion| !stored.restricted || stored.originator_org == poster;
             let same = |stored: &&StoredVersion| {
-                stored.sha256.as_slice() == digest.as_slice() || same_json(&stored.raw, &object.raw)
+                stored.sha256.as_slice() == digest.as_slice()
+                    || tanseeq_store::same_json(&stored.raw, &object.raw)
             };
             let outcome = if header.version().is_some() {
                 let mut at_version = existing
@@ -297,11 +286,11 @@ fn ingest_one(
                     let stored = VersionKey {
                         sortable: stored_version,
                     };
-                    successes.push(detail(&header.id, shown(&stored), None));
+                    successes.push(StatusDetail::new(&header.id, shown(&stored), None));
                     continue;
                 }
                 Outcome::Conflict => {
-                    failures.push(detail(
+                    failures.push(StatusDetail::new(
                         &header.id,
                         display,
                         Some(
@@ -355,7 +344,7 @@ fn ingest_one(
                     tx.last_insert_rowid()
                 ])
                 .map_err(backend)?;
-            successes.push(detail(&header.id, display, None));
+            successes.push(StatusDetail::new(&header.id, display, None));
         }
     }
     let status = Status {
@@ -381,9 +370,9 @@ fn ingest_one(
                 originator,
                 status.state.as_str(),
                 status.request_timestamp.0,
-                rows::details_to_json(&status.successes),
-                rows::details_to_json(&status.failures),
-                rows::details_to_json(&status.pendings),
+                StatusDetail::list_to_json(&status.successes),
+                StatusDetail::list_to_json(&status.failures),
+                StatusDetail::list_to_json(&status.pendings),
             ],
         )
         .map_err(backend)?;
@@ -483,26 +472,6 @@ pub fn collection_key(conn: &Connection, id: uuid::Uuid) -> Result<i64> {
         .ok_or_else(|| StoreError::NotFound {
             what: format!("collection {id}"),
         })
-}
-
-fn detail(id: &str, version: String, message: Option<String>) -> StatusDetail {
-    StatusDetail {
-        id: id.to_owned(),
-        version,
-        message,
-    }
-}
-
-/// Whether two JSON texts are the same object once parsed (for re-posts that differ only in
-/// whitespace or key order). Only reached when the bytes differ.
-fn same_json(a: &str, b: &str) -> bool {
-    match (
-        serde_json::from_str::<serde_json::Value>(a),
-        serde_json::from_str::<serde_json::Value>(b),
-    ) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
 }
 
 fn push_visibility(sql: &mut String, args: &mut Vec<Value>, visibility: &Visibility) {

@@ -18,3 +18,17 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
+
+impl StoreError {
+    /// The same error again, for each of several callers that one failure affects (a group
+    /// commit); the boxed cause of [`StoreError::Backend`] is carried as its text.
+    pub fn replicate(&self) -> StoreError {
+        match self {
+            StoreError::AlreadyExists { what } => StoreError::AlreadyExists { what: what.clone() },
+            StoreError::NotFound { what } => StoreError::NotFound { what: what.clone() },
+            StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+            StoreError::Schema(m) => StoreError::Schema(m.clone()),
+            StoreError::Backend(cause) => StoreError::Backend(cause.to_string().into()),
+        }
+    }
+}

@@ -204,13 +204,47 @@ pub struct NewObject {
     pub restricted: bool,
 }
 
-/// Why one object of a request was not stored, or that it was.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why one object of a request was not stored, or that it was. Backends keep lists of these
+/// as JSON ([`StatusDetail::list_to_json`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StatusDetail {
     pub id: String,
     /// The version as shown to clients (may be empty when the object had no usable version).
     pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl StatusDetail {
+    pub fn new(id: &str, version: String, message: Option<String>) -> Self {
+        StatusDetail {
+            id: id.to_owned(),
+            version,
+            message,
+        }
+    }
+
+    /// The JSON form every backend stores a status's lists in.
+    pub fn list_to_json(details: &[StatusDetail]) -> String {
+        serde_json::to_string(details).unwrap_or_else(|_| "[]".into())
+    }
+
+    pub fn list_from_json(text: &str) -> Result<Vec<StatusDetail>, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
+/// Whether two JSON texts are the same object once parsed: a re-post that differs from the
+/// stored version only in whitespace or key order is a duplicate, not a conflict. Backends call
+/// it only when the bytes differ.
+pub fn same_json(a: &str, b: &str) -> bool {
+    match (
+        serde_json::from_str::<serde_json::Value>(a),
+        serde_json::from_str::<serde_json::Value>(b),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tanseeq_service::ServiceError;
 use tanseeq_service::access::{Need, ReadRequest};
-use tanseeq_store::{Fetch, ObjectFilter, ObjectPage, Status, StatusDetail, VersionMatch};
+use tanseeq_store::{Fetch, ObjectFilter, ObjectPage, Status, VersionMatch};
 use uuid::Uuid;
 
 /// The longest object identifier looked up (type up to 250 characters, `--`, a UUID).
@@ -146,19 +146,6 @@ pub async fn api_root(
     Ok(ok_json(body))
 }
 
-fn details_json(details: &[StatusDetail]) -> serde_json::Value {
-    details
-        .iter()
-        .map(|d| {
-            let mut entry = json!({ "id": d.id, "version": d.version });
-            if let Some(message) = &d.message {
-                entry["message"] = json!(message);
-            }
-            entry
-        })
-        .collect()
-}
-
 fn status_json(status: &Status) -> serde_json::Value {
     json!({
         "id": status.id.to_string(),
@@ -166,11 +153,11 @@ fn status_json(status: &Status) -> serde_json::Value {
         "request_timestamp": status.request_timestamp.to_string(),
         "total_count": status.total_count(),
         "success_count": status.successes.len(),
-        "successes": details_json(&status.successes),
+        "successes": status.successes,
         "failure_count": status.failures.len(),
-        "failures": details_json(&status.failures),
+        "failures": status.failures,
         "pending_count": status.pendings.len(),
-        "pendings": details_json(&status.pendings),
+        "pendings": status.pendings,
     })
 }
 
