@@ -44,6 +44,7 @@ pub fn prepare_batch<'a>(
         objects: valid,
         rejected,
         keep_status: true,
+        replica: None,
     }
 }
 

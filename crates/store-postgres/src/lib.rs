@@ -26,7 +26,10 @@ use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
 /// Migrations, in order; `schema_migrations` records each one applied by its number (1-based).
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_node_secret.sql"),
+];
 
 /// Key of the advisory lock that migrations run under ("tanseeq!" in ASCII): processes that
 /// start together wait for each other instead of creating the same tables twice.
@@ -80,18 +83,6 @@ impl PostgresStore {
         store.check_encoding().await?;
         store.migrate().await?;
         Ok(store)
-    }
-
-    /// The schema version this build expects and the one the database has.
-    pub async fn schema_version(&self) -> Result<(usize, usize)> {
-        let client = self.client().await?;
-        let have: Option<i32> = client
-            .query_one("SELECT max(version) FROM schema_migrations", &[])
-            .await
-            .map_err(backend)?
-            .try_get(0)
-            .map_err(backend)?;
-        Ok((MIGRATIONS.len(), have.unwrap_or(0) as usize))
     }
 
     /// Closes every connection of the pool; later calls fail with `Unavailable`.
@@ -238,16 +229,18 @@ impl Store for PostgresStore {
         "postgres"
     }
 
-    async fn init_node(&self, node: &NodeRecord) -> Result<()> {
+    async fn init_node(&self, node: &NodeRecord, secret: &NodeSecret) -> Result<()> {
         let client = self.client().await?;
         client
             .execute(
-                "INSERT INTO node (id, name, public_key, created) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO node (id, name, public_key, created, secret)
+                 VALUES ($1, $2, $3, $4, $5)",
                 &[
                     &node.id,
                     &node.name,
                     &node.public_key,
                     &node.created.to_string(),
+                    &secret.0,
                 ],
             )
             .await
@@ -266,6 +259,34 @@ impl Store for PostgresStore {
             .map_err(backend)?
             .map(|r| rows::node(&r))
             .transpose()
+    }
+
+    async fn node_secret(&self) -> Result<Option<NodeSecret>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt("SELECT secret FROM node LIMIT 1", &[])
+            .await
+            .map_err(backend)?;
+        Ok(row
+            .map(|r| rows::get::<Option<String>>(&r, 0))
+            .transpose()?
+            .flatten()
+            .map(NodeSecret))
+    }
+
+    async fn schema_version(&self) -> Result<SchemaVersion> {
+        let client = self.client().await?;
+        let current: Option<i32> = rows::get(
+            &client
+                .query_one("SELECT max(version) FROM schema_migrations", &[])
+                .await
+                .map_err(backend)?,
+            0,
+        )?;
+        Ok(SchemaVersion {
+            expected: MIGRATIONS.len(),
+            current: usize::try_from(current.unwrap_or(0)).unwrap_or(0),
+        })
     }
 
     async fn create_organization(&self, org: &Organization) -> Result<()> {
@@ -563,6 +584,28 @@ impl Store for PostgresStore {
             .map_err(backend)?
             .map(|r| rows::status(&r))
             .transpose()
+    }
+
+    async fn statuses_page(&self, after: Option<Uuid>, limit: usize) -> Result<Vec<Status>> {
+        let client = self.client().await?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        client
+            .query(
+                "SELECT id, api_root, collection_id, owner_org, state, request_timestamp,
+                        successes, failures, pendings
+                 FROM statuses WHERE $1::uuid IS NULL OR id > $1 ORDER BY id LIMIT $2",
+                &[&after, &limit],
+            )
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(rows::status)
+            .collect()
+    }
+
+    async fn restore_status(&self, status: &Status) -> Result<()> {
+        let client = self.client().await?;
+        objects::insert_status(&**client, status).await
     }
 }
 

@@ -137,18 +137,40 @@ pub(crate) async fn ingest(
     let collection = collection_key(&*tx, batch.collection_id).await?;
     // date_added only grows, even if the database's clock steps back: the last value plus one
     // at least. Taken with the row lock, held until commit.
-    let date_added: i64 = rows::get(
-        &tx.query_one(
-            "UPDATE clock SET last_date_added = GREATEST(
-                 last_date_added + 1,
-                 floor(extract(epoch FROM clock_timestamp()) * 1000000)::bigint)
-             RETURNING last_date_added",
-            &[],
-        )
-        .await
-        .map_err(backend)?,
-        0,
-    )?;
+    // A copied batch keeps its source's date_added; the clock still moves past it.
+    let date_added: i64 = match &batch.replica {
+        None => rows::get(
+            &tx.query_one(
+                "UPDATE clock SET last_date_added = GREATEST(
+                     last_date_added + 1,
+                     floor(extract(epoch FROM clock_timestamp()) * 1000000)::bigint)
+                 RETURNING last_date_added",
+                &[],
+            )
+            .await
+            .map_err(backend)?,
+            0,
+        )?,
+        Some(placement) => {
+            if placement.seqs.len() != objects.len() {
+                return Err(StoreError::Backend(
+                    "a copied batch needs one sequence number per object".into(),
+                ));
+            }
+            tx.execute(
+                "UPDATE clock SET last_date_added = GREATEST(last_date_added, $1)",
+                &[&placement.date_added.0],
+            )
+            .await
+            .map_err(backend)?;
+            placement.date_added.0
+        }
+    };
+    let copied_seqs: Vec<i64> = batch
+        .replica
+        .as_ref()
+        .map(|placement| placement.seqs.clone())
+        .unwrap_or_default();
 
     // Every stored version of the ids in the batch, in one query; versions stored by this
     // batch are added as they go (a batch may hold several versions of one object).
@@ -183,9 +205,11 @@ pub(crate) async fn ingest(
         .prepare_cached(
             "INSERT INTO objects (collection_key, id, type, spec_version, version, created,
                     modified, revoked, created_by_ref, marking_refs, valid_from, valid_until,
-                    date_added, originator_org, restricted, is_first, is_last, sha256, raw)
+                    date_added, originator_org, restricted, is_first, is_last, sha256, raw, seq)
+             OVERRIDING SYSTEM VALUE
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                    $17, $18, $19)
+                    $17, $18, $19,
+                    COALESCE($20, nextval(pg_get_serial_sequence('objects', 'seq'))))
              RETURNING seq",
         )
         .await
@@ -200,7 +224,9 @@ pub(crate) async fn ingest(
     let keep_status = batch.keep_status;
     let mut failures = batch.rejected;
     let mut duplicates = 0u64;
-    for prepared in objects {
+    for (index, prepared) in objects.into_iter().enumerate() {
+        // NULL: the next number of the sequence.
+        let copied_seq: Option<i64> = copied_seqs.get(index).copied();
         let object = &prepared.object;
         let header = &object.header;
         let versions = existing.entry(header.id.clone()).or_default();
@@ -323,6 +349,7 @@ pub(crate) async fn ingest(
                     &is_last,
                     &prepared.digest.as_slice(),
                     &object.raw,
+                    &copied_seq,
                 ],
             )
             .await
@@ -358,10 +385,36 @@ pub(crate) async fn ingest(
         pendings: Vec::new(),
     };
     if keep_status {
+        insert_status(&*tx, &status).await?;
+    }
+    if batch.replica.is_some() {
+        // Copied rows carried their own sequence numbers: later ingests continue after them.
         tx.execute(
+            "SELECT setval(pg_get_serial_sequence('objects', 'seq'),
+                           GREATEST((SELECT max(seq) FROM objects), 1))",
+            &[],
+        )
+        .await
+        .map_err(backend)?;
+    }
+    tx.commit().await.map_err(backend)?;
+    Ok(IngestOutcome {
+        stored: status.successes.len() as u64 - duplicates,
+        duplicates,
+        status,
+    })
+}
+
+/// Stores a status resource; its id must be new.
+pub(crate) async fn insert_status(
+    client: &impl tokio_postgres::GenericClient,
+    status: &Status,
+) -> Result<()> {
+    client
+        .execute(
             "INSERT INTO statuses (id, api_root, collection_id, owner_org, state,
                 request_timestamp, successes, failures, pendings)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             &[
                 &status.id,
                 &status.api_root,
@@ -384,13 +437,7 @@ pub(crate) async fn ingest(
                 backend(e)
             }
         })?;
-    }
-    tx.commit().await.map_err(backend)?;
-    Ok(IngestOutcome {
-        stored: status.successes.len() as u64 - duplicates,
-        duplicates,
-        status,
-    })
+    Ok(())
 }
 
 /// Deletes the matching versions among those the visibility admits, then sets the first and

@@ -45,7 +45,10 @@ const MAX_IDLE_READERS: usize = 16;
 const INLINE_MAX_IDS: usize = 16;
 
 /// Migrations, in order; `PRAGMA user_version` is the number applied.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_node_secret.sql"),
+];
 
 pub struct SqliteStore {
     inner: Arc<Inner>,
@@ -146,14 +149,6 @@ impl SqliteStore {
     /// Opens the database of a node's data directory.
     pub fn open_in(data_dir: &Path) -> Result<Self> {
         Self::open(&data_dir.join(DATABASE_FILE))
-    }
-
-    /// The schema version this build expects and the one the file has.
-    pub fn schema_version(&self) -> Result<(usize, usize)> {
-        let have = self
-            .inner
-            .read_blocking(|c| c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)))?;
-        Ok((MIGRATIONS.len(), have as usize))
     }
 
     async fn read<T: Send + 'static>(
@@ -309,8 +304,9 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
-    async fn init_node(&self, node: &NodeRecord) -> Result<()> {
+    async fn init_node(&self, node: &NodeRecord, secret: &NodeSecret) -> Result<()> {
         let node = node.clone();
+        let secret = secret.0.clone();
         self.write(move |w| {
             let tx = objects::write_transaction(&mut w.conn)?;
             let exists: bool = tx
@@ -322,12 +318,14 @@ impl Store for SqliteStore {
                 });
             }
             tx.execute(
-                "INSERT INTO node (id, name, public_key, created) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO node (id, name, public_key, created, secret)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![
                     node.id.to_string(),
                     node.name,
                     node.public_key,
-                    node.created.to_string()
+                    node.created.to_string(),
+                    secret
                 ],
             )
             .map_err(unique("the node record"))?;
@@ -344,6 +342,25 @@ impl Store for SqliteStore {
                 rows::node,
             )
             .optional()
+        })
+    }
+
+    async fn node_secret(&self) -> Result<Option<NodeSecret>> {
+        self.lookup(|c| {
+            c.query_row("SELECT secret FROM node LIMIT 1", [], |r| {
+                r.get::<_, Option<String>>(0)
+            })
+            .optional()
+        })
+        .map(|secret| secret.flatten().map(NodeSecret))
+    }
+
+    async fn schema_version(&self) -> Result<SchemaVersion> {
+        let current = self
+            .lookup(|c| c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)))?;
+        Ok(SchemaVersion {
+            expected: MIGRATIONS.len(),
+            current: usize::try_from(current).unwrap_or(0),
         })
     }
 
@@ -649,5 +666,46 @@ impl Store for SqliteStore {
             )
             .optional()
         })
+    }
+
+    async fn statuses_page(&self, after: Option<Uuid>, limit: usize) -> Result<Vec<Status>> {
+        let after = after.map(|id| id.to_string()).unwrap_or_default();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT id, api_root, collection_id, owner_org, state, request_timestamp,
+                        successes, failures, pendings
+                 FROM statuses WHERE id > ?1 ORDER BY id LIMIT ?2",
+            )?
+            .query_map(params![after, limit], rows::status)?
+            .collect()
+        })
+        .await
+    }
+
+    async fn restore_status(&self, status: &Status) -> Result<()> {
+        let status = status.clone();
+        self.write(move |w| {
+            w.conn
+                .execute(
+                    "INSERT INTO statuses (id, api_root, collection_id, owner_org, state,
+                        request_timestamp, successes, failures, pendings)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    params![
+                        status.id.to_string(),
+                        status.api_root,
+                        status.collection_id.to_string(),
+                        status.owner_org.to_string(),
+                        status.state.as_str(),
+                        status.request_timestamp.0,
+                        StatusDetail::list_to_json(&status.successes),
+                        StatusDetail::list_to_json(&status.failures),
+                        StatusDetail::list_to_json(&status.pendings),
+                    ],
+                )
+                .map_err(unique(format!("status {}", status.id)))?;
+            Ok(())
+        })
+        .await
     }
 }

@@ -127,9 +127,17 @@ impl Writer {
             Err(e) => return fail_all(e),
         };
         let mut outcomes: Vec<Result<IngestOutcome>> = Vec::with_capacity(batches.len());
+        let mut latest_copied = None;
         for (index, batch) in batches.into_iter().enumerate() {
-            // Each batch keeps a date_added of its own, one microsecond apart.
-            let date_added = first_date_added + index as i64;
+            // Each batch keeps a date_added of its own, one microsecond apart; a copied batch
+            // keeps the one its source gave it.
+            let date_added = match &batch.batch.replica {
+                Some(placement) => {
+                    latest_copied = latest_copied.max(Some(placement.date_added.0));
+                    placement.date_added.0
+                }
+                None => first_date_added + index as i64,
+            };
             // An unknown collection fails its batch alone, before anything is written for it.
             let outcome = match collection_key(&tx, batch.batch.collection_id) {
                 Ok(collection) => match ingest_one(&tx, batch, collection, date_added) {
@@ -140,6 +148,16 @@ impl Writer {
                 Err(e) => Err(e),
             };
             outcomes.push(outcome);
+        }
+        if let Some(latest) = latest_copied
+            && let Err(e) = tx
+                .execute(
+                    "UPDATE clock SET last_date_added = max(last_date_added, ?1)",
+                    [latest],
+                )
+                .map_err(backend)
+        {
+            return fail_all(e);
         }
         let stored: u64 = outcomes
             .iter()
@@ -187,6 +205,16 @@ fn ingest_one(
     date_added: i64,
 ) -> Result<IngestOutcome> {
     let PreparedBatch { batch, objects } = prepared;
+    let copied_seqs = batch
+        .replica
+        .as_ref()
+        .map(|placement| placement.seqs.clone())
+        .unwrap_or_default();
+    if batch.replica.is_some() && copied_seqs.len() != objects.len() {
+        return Err(StoreError::Backend(
+            "a copied batch needs one sequence number per object".into(),
+        ));
+    }
     let poster = batch.originator_org;
     let originator = poster.to_string();
     let mut successes = Vec::with_capacity(objects.len());
@@ -206,9 +234,9 @@ fn ingest_one(
                 "INSERT INTO objects (collection_key, id_hash, id, type, spec_version, version,
                         created, modified, revoked, created_by_ref, marking_refs, valid_from,
                         valid_until, date_added, originator_org, restricted, is_first, is_last,
-                        sha256, raw)
+                        sha256, raw, seq)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                        ?16, ?17, ?18, ?19, ?20)",
+                        ?16, ?17, ?18, ?19, ?20, ?21)",
             )
             .map_err(backend)?;
         let mut index_id = tx
@@ -223,10 +251,12 @@ fn ingest_one(
             .prepare_cached("UPDATE objects SET is_last = 0 WHERE seq = ?1")
             .map_err(backend)?;
 
-        for prepared in objects {
+        for (index, prepared) in objects.into_iter().enumerate() {
             let object = &prepared.object;
             let header = &object.header;
             let digest = &prepared.digest;
+            // NULL lets SQLite assign the next sequence number.
+            let seq = copied_seqs.get(index).copied();
             let existing: Vec<StoredVersion> = versions_of
                 .query_map(params![collection, prepared.id_hash, header.id], |r| {
                     Ok(StoredVersion {
@@ -335,6 +365,7 @@ fn ingest_one(
                     is_last,
                     digest.as_slice(),
                     object.raw,
+                    seq,
                 ])
                 .map_err(backend)?;
             index_id

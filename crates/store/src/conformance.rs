@@ -59,6 +59,9 @@ macro_rules! conformance_tests {
             count_objects
             visibility_query_matches_admits
             visibility_delete_matches_admits
+            schema_version
+            replica_placement
+            statuses_copy
         );
     };
     (@tests ($make:expr) $($check:ident)*) => {
@@ -223,6 +226,7 @@ impl Fixture {
             objects,
             rejected: Vec::new(),
             keep_status: true,
+            replica: None,
         }
     }
 }
@@ -567,11 +571,22 @@ pub async fn node_record<S: Store + ?Sized>(store: &S) {
         public_key: "MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=".into(),
         created: now(),
     };
-    must(store.init_node(&node).await, "init_node");
+    assert_eq!(
+        must(store.node_secret().await, "node_secret"),
+        None,
+        "a fresh store has no signing key"
+    );
+    let secret = NodeSecret("nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=".into());
+    must(store.init_node(&node, &secret).await, "init_node");
     assert_eq!(
         must(store.node().await, "node"),
         Some(node.clone()),
         "node() must return exactly the record init_node stored (timestamps to the nanosecond)"
+    );
+    assert_eq!(
+        must(store.node_secret().await, "node_secret"),
+        Some(secret.clone()),
+        "node_secret() must return the key init_node stored"
     );
     let other = NodeRecord {
         id: Uuid::new_v4(),
@@ -579,13 +594,18 @@ pub async fn node_record<S: Store + ?Sized>(store: &S) {
         ..node.clone()
     };
     expect_already_exists(
-        store.init_node(&other).await,
+        store.init_node(&other, &NodeSecret("b3RoZXI=".into())).await,
         "a second init_node with another id (the node's identity is recorded once)",
     );
     assert_eq!(
         must(store.node().await, "node"),
         Some(node),
         "a refused second init_node must leave the first record"
+    );
+    assert_eq!(
+        must(store.node_secret().await, "node_secret"),
+        Some(secret),
+        "a refused second init_node must leave the first key"
     );
 }
 
@@ -3079,4 +3099,112 @@ pub async fn query_large_inputs<S: Store + ?Sized>(store: &S) {
             "a limit of {limit} returns everything on one page: (records, more)"
         );
     }
+}
+
+// ============================================================================================
+// Schema and copying a store
+// ============================================================================================
+
+/// An opened store has every migration applied.
+pub async fn schema_version<S: Store + ?Sized>(store: &S) {
+    let version = must(store.schema_version().await, "schema_version");
+    assert!(version.expected >= 1, "there is at least one migration");
+    assert_eq!(
+        version.current, version.expected,
+        "opening a store applies every migration"
+    );
+}
+
+/// A copied batch keeps the source's `date_added` and sequence numbers, so that cursors and
+/// `added_after` values stay valid; ordinary ingests afterwards come after it in both.
+pub async fn replica_placement<S: Store + ?Sized>(store: &S) {
+    let fx = fixture(store).await;
+    let early = DateAdded(1_700_000_000_000_000);
+    let a = sdo("indicator", &new_id("indicator"), &stamp(1), "");
+    let b = sdo("malware", &new_id("malware"), &stamp(2), "");
+    let mut batch = fx.batch(fx.collection, fx.org(1), vec![open(&a), open(&b)]);
+    batch.keep_status = false;
+    batch.replica = Some(ReplicaPlacement {
+        date_added: early,
+        seqs: vec![1_000, 1_007],
+    });
+    ingest_new(store, batch).await;
+    // A later copied batch, then an ordinary one.
+    let later = DateAdded(early.0 + 5_000_000);
+    let c = sdo("indicator", &new_id("indicator"), &stamp(3), "");
+    let mut batch = fx.batch(fx.collection, fx.org(2), vec![open(&c)]);
+    batch.keep_status = false;
+    batch.replica = Some(ReplicaPlacement {
+        date_added: later,
+        seqs: vec![2_000],
+    });
+    ingest_new(store, batch).await;
+    let d = sdo("indicator", &new_id("indicator"), &stamp(4), "");
+    ingest_new(store, fx.batch(fx.collection, fx.org(0), vec![open(&d)])).await;
+
+    let all = everything(store, fx.collection).await;
+    let placed: Vec<(String, DateAdded, i64, Uuid)> = all
+        .iter()
+        .map(|r| {
+            (
+                r.raw.clone().unwrap_or_default(),
+                r.meta.date_added,
+                r.meta.seq,
+                r.meta.originator_org,
+            )
+        })
+        .collect();
+    assert_eq!(placed.len(), 4, "four objects stored");
+    assert_eq!(
+        placed[..3],
+        [
+            (a, early, 1_000, fx.org(1)),
+            (b, early, 1_007, fx.org(1)),
+            (c, later, 2_000, fx.org(2)),
+        ],
+        "copied objects keep their date_added, sequence number and originator"
+    );
+    let (ref raw, date_added, seq, _) = placed[3];
+    assert_eq!(raw, &d, "the ordinary ingest comes last");
+    assert!(
+        date_added > later && seq > 2_000,
+        "an ingest after a copy gets a later date_added ({date_added:?}) and sequence ({seq})"
+    );
+}
+
+/// Status resources can be listed in pages and stored as they are.
+pub async fn statuses_copy<S: Store + ?Sized>(store: &S) {
+    let fx = fixture(store).await;
+    let mut kept = Vec::new();
+    for i in 0..5 {
+        let a = sdo("indicator", &new_id("indicator"), &stamp(i), "");
+        kept.push(ingest(store, fx.batch(fx.collection, fx.org(0), vec![open(&a)])).await.status);
+    }
+    kept.sort_by_key(|s| s.id);
+    let mut listed = Vec::new();
+    let mut after = None;
+    loop {
+        let page = must(store.statuses_page(after, 2).await, "statuses_page");
+        assert!(page.len() <= 2, "a page holds at most `limit` statuses");
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        listed.extend(page);
+    }
+    assert_eq!(listed, kept, "every status, in id order, exactly as stored");
+
+    let copied = Status {
+        id: Uuid::new_v4(),
+        request_timestamp: DateAdded(1_700_000_000_123_456),
+        ..kept[0].clone()
+    };
+    must(store.restore_status(&copied).await, "restore_status");
+    assert_eq!(
+        must(store.status(&fx.root, copied.id).await, "status"),
+        Some(copied.clone()),
+        "a restored status reads back as it was"
+    );
+    expect_already_exists(
+        store.restore_status(&copied).await,
+        "restoring a status whose id exists",
+    );
 }

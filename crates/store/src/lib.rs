@@ -36,9 +36,14 @@ pub trait Store: Send + Sync + 'static {
     fn backend_name(&self) -> &'static str;
 
     // --- node ---------------------------------------------------------------------------
-    /// Records the node's identity once, at `init`.
-    async fn init_node(&self, node: &NodeRecord) -> Result<()>;
+    /// Records the node's identity and signing key once, at `init`.
+    async fn init_node(&self, node: &NodeRecord, secret: &NodeSecret) -> Result<()>;
     async fn node(&self) -> Result<Option<NodeRecord>>;
+    /// The node's private signing key, for signing and for copying the node to another store.
+    async fn node_secret(&self) -> Result<Option<NodeSecret>>;
+    /// The schema version this build expects and the one the database has (migrations are
+    /// applied when a store is opened).
+    async fn schema_version(&self) -> Result<SchemaVersion>;
 
     // --- organizations, users, tokens -----------------------------------------------------
     async fn create_organization(&self, org: &Organization) -> Result<()>;
@@ -85,4 +90,9 @@ pub trait Store: Send + Sync + 'static {
 
     // --- status ------------------------------------------------------------------------------
     async fn status(&self, api_root: &str, id: Uuid) -> Result<Option<Status>>;
+    /// Every status resource in id order, a page at a time (`after`: the last id of the
+    /// previous page): for copying a store, not for callers.
+    async fn statuses_page(&self, after: Option<Uuid>, limit: usize) -> Result<Vec<Status>>;
+    /// Stores a status resource as it is (copying a store).
+    async fn restore_status(&self, status: &Status) -> Result<()>;
 }

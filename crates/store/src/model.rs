@@ -14,6 +14,25 @@ pub struct NodeRecord {
     pub created: jiff::Timestamp,
 }
 
+/// The private half of the node's Ed25519 signing key, base64 (standard alphabet). It lives in
+/// the database beside the node record, so that every process serving the node signs as the
+/// node and moving the database moves the identity; `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NodeSecret(pub String);
+
+impl fmt::Debug for NodeSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NodeSecret(…)")
+    }
+}
+
+/// The schema version a build of tanseeq expects and the one a database has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchemaVersion {
+    pub expected: usize,
+    pub current: usize,
+}
+
 /// An organization (agency) with accounts on this node. Its STIX `identity` id is stable and
 /// global: the same organization has the same identity on every node of the federation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -300,6 +319,19 @@ pub struct IngestBatch {
     /// import reports its outcome directly and keeps none: thousands of unreadable statuses
     /// would only grow the database.
     pub keep_status: bool,
+    /// Set only when one store is copied into another (`tanseeq migrate --from --to`): the
+    /// place the source store gave these objects, kept so that `added_after` values and paging
+    /// cursors handed out before the move stay valid after it. `None`: assigned at commit.
+    pub replica: Option<ReplicaPlacement>,
+}
+
+/// Where a copied batch goes in the target store's order: the source's `date_added` of the
+/// batch and the sequence number of each object (one per object, in order). Only for a target
+/// that nobody else writes to while it is filled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicaPlacement {
+    pub date_added: DateAdded,
+    pub seqs: Vec<i64>,
 }
 
 /// What an ingest did: the status resource, and how many successes were new versions and how
