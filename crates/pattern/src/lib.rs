@@ -9,9 +9,16 @@
 //!
 //! Checked beyond the grammar: `START` before `STOP`; `WITHIN` / `REPEATS` counts positive;
 //! object type names well-formed (3–250 characters of `a-z`, `0-9`, `-`, no `--`); integers
-//! fit in `i64`; `MATCHES` literals at most [`MAX_REGEX_LEN`] bytes (the regular expression
-//! itself is not compiled yet); binary literals are padded base64, hex literals have an even
-//! number of digits; timestamps have the grammar's form (month 01–12, day 01–31, …).
+//! fit in `i64`; `MATCHES` literals at most [`MAX_REGEX_LEN`] bytes, and compiled at parse time
+//! by the linear-time `regex` crate within [`MAX_REGEX_COMPILED_SIZE`] (an invalid expression,
+//! or PCRE-only syntax such as look-around and backreferences, is an error at the literal's
+//! line and column); binary literals are padded base64, hex literals have an even number of
+//! digits; timestamps have the grammar's form (month 01–12, day 01–31, …).
+//!
+//! Evaluation: [`Observations`] gathers observed-data (STIX 2.1 `object_refs` into a bundle, or
+//! STIX 2.0 embedded `objects`) from JSON; [`Matcher`] compiles a [`Pattern`] once and answers
+//! [`Matcher::matches`] with the observed-data ids of one match, or `None`. Semantics and
+//! limits are described in the `eval` module's documentation below ([`Matcher`]).
 //!
 //! Differences between [`StixVersion::V20`] and [`StixVersion::V21`] that are implemented:
 //! - 2.0 keywords (and `true` / `false`) are case-insensitive; 2.1 keywords are upper case and
@@ -36,12 +43,18 @@
 //! ([`MAX_OPERATORS`]), which bounds the depth of left-nested operator chains.
 
 mod ast;
+mod eval;
 mod lexer;
 mod parser;
+mod regexes;
 
 pub use ast::{
     ComparisonExpr, Literal, ObjectPath, ObservationExpr, Operator, PathStep, Pattern, PropTest,
     Qualifier,
+};
+pub use eval::{
+    EvalError, MAX_BINDINGS, MAX_OBSERVATIONS, MAX_PATH_VALUES, MAX_SEARCH_STEPS, Match, Matcher,
+    ObservationError, Observations, evaluate,
 };
 
 /// Longest pattern accepted, in bytes.
@@ -53,6 +66,9 @@ pub const MAX_NESTING: usize = 100;
 pub const MAX_OPERATORS: usize = 2000;
 /// Longest `MATCHES` literal accepted, in bytes.
 pub const MAX_REGEX_LEN: usize = 1024;
+/// Most memory one compiled `MATCHES` or `LIKE` expression may take (the `regex` crate's
+/// program and lazy-DFA cache limits), in bytes: bounds `a{1000}{1000}`-style blow-ups.
+pub const MAX_REGEX_COMPILED_SIZE: usize = 1 << 20;
 
 /// Which specification's patterning grammar to apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -372,7 +372,10 @@ impl Parser {
                     ));
                 };
                 match kw {
-                    "LIKE" => Operator::Like(s),
+                    "LIKE" => {
+                        crate::regexes::compile_like(&s).map_err(|m| Self::err_at(&s_tok, m))?;
+                        Operator::Like(s)
+                    }
                     "MATCHES" => {
                         if s.len() > MAX_REGEX_LEN {
                             return Err(Self::err_at(
@@ -383,6 +386,7 @@ impl Parser {
                                 ),
                             ));
                         }
+                        crate::regexes::compile_matches(&s).map_err(|m| Self::err_at(&s_tok, m))?;
                         Operator::Matches(s)
                     }
                     "ISSUBSET" => Operator::IsSubset(s),
@@ -625,6 +629,19 @@ fn is_base64(s: &str) -> bool {
 }
 
 fn check_ts(t: &Token, s: &str) -> R<()> {
+    if timestamp_shape_ok(s) {
+        Ok(())
+    } else {
+        Err(Parser::err_at(
+            t,
+            format!("`{s}` is not a timestamp of the form YYYY-MM-DDTHH:MM:SS[.s+]Z"),
+        ))
+    }
+}
+
+/// Whether `s` has the form of the grammar's timestamps (`YYYY-MM-DDTHH:MM:SS[.s+]Z`, upper
+/// case `T` and `Z`, fields in range).
+pub(crate) fn timestamp_shape_ok(s: &str) -> bool {
     let b = s.as_bytes();
     let digits =
         |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
@@ -633,7 +650,7 @@ fn check_ts(t: &Token, s: &str) -> R<()> {
             .map(|x| x.iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0')))
             .unwrap_or(0)
     };
-    let ok = b.len() >= 20
+    b.len() >= 20
         && digits(0..4)
         && b[4] == b'-'
         && digits(5..7)
@@ -654,15 +671,7 @@ fn check_ts(t: &Token, s: &str) -> R<()> {
             [b'Z'] => true,
             [b'.', rest @ .., b'Z'] => !rest.is_empty() && rest.iter().all(u8::is_ascii_digit),
             _ => false,
-        };
-    if ok {
-        Ok(())
-    } else {
-        Err(Parser::err_at(
-            t,
-            format!("`{s}` is not a timestamp of the form YYYY-MM-DDTHH:MM:SS[.s+]Z"),
-        ))
-    }
+        }
 }
 
 /// Orders two timestamps already checked by `check_ts`.

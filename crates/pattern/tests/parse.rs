@@ -1,38 +1,69 @@
 use proptest::prelude::*;
 use tanseeq_pattern::*;
 
-/// Example patterns in the style of STIX 2.1 section 9 and its indicator examples (written from
-/// the specification as remembered; not yet checked character by character against its text),
-/// plus extra cases for every operator and literal.
-const VALID_21: &[&str] = &[
+/// The pattern examples of STIX 2.1 (OASIS Standard) §9.9 "Pattern Examples", in the
+/// specification's order, as its text gives them (two backslashes in a pattern are one escaped
+/// backslash; `MATCHES'^.+…` without a space is as printed there, and valid).
+const SPEC_9_9_EXAMPLES: &[&str] = &[
+    // Matching a File with a SHA-256 hash
     "[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']",
+    // Matching an Email Message with a particular From Email Address and Attachment File Name
+    // Using a Regular Expression
     "[email-message:from_ref.value MATCHES '.+\\\\@example\\\\.com$' AND email-message:body_multipart[*].body_raw_ref.name MATCHES '^Final Report.+\\\\.exe$']",
+    // Matching a File with a SHA-256 hash and a PDF MIME type
     "[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f' AND file:mime_type = 'application/x-pdf']",
+    // Matching a File with SHA-256 or a MD5 hash, and a different File that has a different
+    // SHA-256 hash, against two different Observations
     "[file:hashes.'SHA-256' = 'bf07a7fbb825fc0aae7bf4a1177b2b31fcf8a3feeaf7092761e18c859ee52a9c' OR file:hashes.MD5 = 'cead3f77f6cda6ec00f57d76c9a6879f'] AND [file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']",
-    "[file:hashes.MD5 = '79054025255fb1a26e4bc422aef54eb4'] FOLLOWEDBY [windows-registry-key:key = 'HKEY_LOCAL_MACHINE\\\\foo\\\\bar'] WITHIN 300 SECONDS",
+    // Matching a File with a MD5 hash, followed by (temporally) a Registry Key object that
+    // matches a value, within 5 minutes
+    "([file:hashes.MD5 = '79054025255fb1a26e4bc422aef54eb4'] FOLLOWEDBY [windows-registry-key:key = 'HKEY_LOCAL_MACHINE\\\\foo\\\\bar']) WITHIN 300 SECONDS",
+    // Matching three different, but specific Unix User Accounts
     "[user-account:account_type = 'unix' AND user-account:user_id = '1007' AND user-account:account_login = 'Peter'] AND [user-account:account_type = 'unix' AND user-account:user_id = '1008' AND user-account:account_login = 'Paul'] AND [user-account:account_type = 'unix' AND user-account:user_id = '1009' AND user-account:account_login = 'Mary']",
+    // Matching an Artifact object PCAP payload header
     "[artifact:mime_type = 'application/vnd.tcpdump.pcap' AND artifact:payload_bin MATCHES '\\\\xd4\\\\xc3\\\\xb2\\\\xa1\\\\x02\\\\x00\\\\x04\\\\x00']",
+    // Matching a File object with a Windows file path
     "[file:name = 'foo.dll' AND file:parent_directory_ref.path = 'C:\\\\Windows\\\\System32']",
+    // Matching on a Windows PE File with high section entropy
     "[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 7.0]",
-    "[file:mime_type = 'image/bmp' AND file:magic_number_hex = h'ffd8']",
+    // Matching on a Network Traffic Destination IP address
     "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '203.0.113.33/32']",
-    "[network-traffic:dst_ref.type = 'domain-name' AND network-traffic:dst_ref.value = 'example.com'] REPEATS 5 TIMES WITHIN 180 SECONDS",
+    // Matching on Malware Beaconing to a Domain Name
+    "[network-traffic:dst_ref.type = 'domain-name' AND network-traffic:dst_ref.value = 'example.com'] REPEATS 5 TIMES WITHIN 1800 SECONDS",
+    // Matching on a Domain Name with IPv4 Resolution
     "[domain-name:value = 'www.5z8.info' AND domain-name:resolves_to_refs[*].value = '198.51.100.1/32']",
+    // Matching on a URL
     "[url:value = 'http://example.com/foo' OR url:value = 'http://example.com/bar']",
+    // Matching on an X509 Certificate
     "[x509-certificate:issuer = 'CN=WEBMAIL' AND x509-certificate:serial_number = '4c:0b:1d:19:74:86:a7:66:b4:1a:bf:40:27:21:76:28']",
+    // Matching on a Windows Registry Key
     "[windows-registry-key:key = 'HKEY_CURRENT_USER\\\\Software\\\\CryptoLocker\\\\Files' OR windows-registry-key:key = 'HKEY_CURRENT_USER\\\\Software\\\\Microsoft\\\\CurrentVersion\\\\Run\\\\CryptoLocker_0388']",
-    "[(file:name = 'pdf.exe' OR file:size = '371712') AND file:created = t'2014-01-13T07:03:17Z']",
+    // Matching on a File with a set of properties
+    "[(file:name = 'pdf.exe' OR file:size = 371712) AND file:created = t'2014-01-13T07:03:17Z']",
+    // Matching on an Email Message with specific Sender and Subject
     "[email-message:sender_ref.value = 'jdoe@example.com' AND email-message:subject = 'Conference Info']",
-    "[x-usb-device:usbdrive.serial_number = '575833344833445341343035']",
-    "[process:command_line MATCHES '^.+>-add GlobalSign.cer -c -s -r localMachine Root$'] FOLLOWEDBY [process:command_line MATCHES '^.+>-add GlobalSign.cer -c -s -r localMachineTrustedPublisher$'] WITHIN 300 SECONDS",
+    // Matching on a Custom USB Device
+    "[x-usb-device:usbdrive.serial_number = '575833314133343231313937']",
+    // Matching on Two Processes Launched with a Specific Set of Command Line Arguments Within
+    // a Certain Time Window
+    "[process:command_line MATCHES '^.+>-add GlobalSign.cer -c -s -r localMachine Root$'] FOLLOWEDBY [process:command_line MATCHES'^.+>-add GlobalSign.cer -c -s -r localMachineTrustedPublisher$'] WITHIN 300 SECONDS",
+    // Matching on a Network Traffic IP that is part of a particular Subnet
     "[network-traffic:dst_ref.value ISSUBSET '2001:0db8:dead:beef:0000:0000:0000:0000/64']",
+    // Matching on several different combinations of Malware Artifacts
+    "([file:name = 'foo.dll'] AND [windows-registry-key:key = 'HKEY_LOCAL_MACHINE\\\\foo\\\\bar']) OR [process:image_ref.name = 'fooproc' OR process:image_ref.name = 'procfoo']",
+];
+
+/// Further cases, not from the specification: every operator, literal and qualifier form.
+const EXTRA_21: &[&str] = &[
+    "[file:mime_type = 'image/bmp' AND file:magic_number_hex = h'ffd8']",
+    // §9.5 (qualifiers): the START/STOP, WITHIN and REPEATS forms.
     "[file:name = 'foo.dll'] START t'2016-06-01T00:00:00Z' STOP t'2016-07-01T00:00:00Z'",
     "[file:name = 'foo.dll'] WITHIN 300 SECONDS",
-    "[win-registry-key:key = 'hkey_local_machine\\\\system\\\\bar\\\\foo'] REPEATS 2 TIMES",
-    "[ipv4-addr:value = '198.51.100.1/32' OR ipv4-addr:value = '203.0.113.33/32' OR ipv6-addr:value = '2001:0db8:dead:beef:dead:beef:dead:0001/128']",
-    "([ipv4-addr:value = '198.51.100.1/32'] OR [ipv4-addr:value = '203.0.113.33/32']) FOLLOWEDBY [domain-name:value = 'example.com'] WITHIN 600 SECONDS",
+    "[windows-registry-key:key = 'hkey_local_machine\\\\system\\\\bar\\\\foo'] REPEATS 2 TIMES",
     "[ipv4-addr:value ISSUBSET '198.51.100.0/24']",
     "[ipv4-addr:value ISSUPERSET '198.51.100.0/24']",
+    "[ipv4-addr:value = '198.51.100.1/32' OR ipv4-addr:value = '203.0.113.33/32' OR ipv6-addr:value = '2001:0db8:dead:beef:dead:beef:dead:0001/128']",
+    "([ipv4-addr:value = '198.51.100.1/32'] OR [ipv4-addr:value = '203.0.113.33/32']) FOLLOWEDBY [domain-name:value = 'example.com'] WITHIN 600 SECONDS",
     "[network-traffic:dst_port IN (80, 443, 8080)]",
     "[file:name LIKE 'foo%.exe' AND file:size NOT IN (0, 1)]",
     "[file:size NOT > 100]",
@@ -44,6 +75,9 @@ const VALID_21: &[&str] = &[
     "[file:name = 'ملف.exe']",
 ];
 
+/// Both tables, for the tests that mutate valid patterns.
+const VALID_21: &[&[&str]] = &[SPEC_9_9_EXAMPLES, EXTRA_21];
+
 fn roundtrip(text: &str, v: StixVersion) {
     let p = parse(text, v).unwrap_or_else(|e| panic!("{text}: {e}"));
     let printed = p.to_string();
@@ -54,7 +88,7 @@ fn roundtrip(text: &str, v: StixVersion) {
 
 #[test]
 fn specification_examples_parse_and_roundtrip() {
-    for t in VALID_21 {
+    for t in VALID_21.iter().flat_map(|table| table.iter()) {
         roundtrip(t, StixVersion::V21);
     }
 }
@@ -167,6 +201,20 @@ const INVALID: &[(&str, usize, usize, &str)] = &[
     ("[file:x LIKE 5]", 1, 14, "string literal"),
     ("[file:x = 1] /* open", 1, 14, "unterminated `/*`"),
     ("[file:AND = 1]", 1, 7, "keyword"),
+    ("[file:name MATCHES 'a(?=b)']", 1, 20, "PCRE-only"),
+    ("[file:name MATCHES '(a)\\\\1']", 1, 20, "PCRE-only"),
+    (
+        "[file:name = 'x' AND\n file:name MATCHES 'a(b']",
+        2,
+        20,
+        "invalid regular expression",
+    ),
+    (
+        "[file:name MATCHES '(a{100}){100}{100}']",
+        1,
+        20,
+        "MAX_REGEX_COMPILED_SIZE",
+    ),
 ];
 
 #[test]
@@ -287,7 +335,8 @@ fn arb_test() -> impl Strategy<Value = PropTest> {
                 .prop_map(Operator::Ge),
             prop::collection::vec(arb_literal(), 0..4).prop_map(Operator::In),
             s.prop_map(Operator::Like),
-            s.prop_map(Operator::Matches),
+            // Any text is a LIKE operand, but MATCHES operands must compile as regular expressions.
+            "[a-zA-Z0-9 .^$-]{0,6}".prop_map(Operator::Matches),
             s.prop_map(Operator::IsSubset),
             s.prop_map(Operator::IsSuperset),
             Just(Operator::Exists),
@@ -352,8 +401,8 @@ proptest! {
     }
 
     #[test]
-    fn mutated_examples_never_panic(i in 0..VALID_21.len(), cut in 0usize..400, ins in "\\PC{0,3}") {
-        let t = VALID_21[i];
+    fn mutated_examples_never_panic(i in 0..SPEC_9_9_EXAMPLES.len() + EXTRA_21.len(), cut in 0usize..400, ins in "\\PC{0,3}") {
+        let t = VALID_21.iter().flat_map(|table| table.iter()).nth(i).copied().unwrap_or("");
         let mut b: String = t.chars().take(cut).collect();
         b.push_str(&ins);
         b.extend(t.chars().skip(cut + 1));
