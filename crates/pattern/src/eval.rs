@@ -518,6 +518,11 @@ impl Run<'_> {
         })
     }
 
+    /// Partial matches of `e` that fit `c`; with `any`, at most one.
+    ///
+    /// Chains the parser builds left-nested (`a OR b OR c …`, `[x] WITHIN 1 SECONDS WITHIN …`)
+    /// are walked in loops, so recursion depth follows parenthesis nesting (bounded by
+    /// `MAX_NESTING`), not the length of a chain.
     fn eval(
         &mut self,
         e: &ObservationExpr,
@@ -525,110 +530,156 @@ impl Run<'_> {
         any: bool,
     ) -> Result<Vec<Binding>, EvalError> {
         match e {
-            ObservationExpr::Comparison(cmp) => {
-                let key = cmp as *const ComparisonExpr;
-                let holding = match self.leaf_cache.get(&key) {
-                    Some(v) => v.clone(),
-                    None => {
-                        let mut v = Vec::new();
-                        for (i, o) in self.obs.iter().enumerate() {
-                            if !self.comparison(cmp, o)?.is_empty() {
-                                v.push(i as u32);
-                            }
-                        }
-                        self.leaf_cache.insert(key, v.clone());
-                        v
-                    }
-                };
-                let mut out = Vec::new();
-                for i in holding {
-                    let o = &self.obs[i as usize];
-                    if c.windows.iter().all(|(a, b)| o.first < *b && o.last >= *a) {
-                        out.push(Binding {
-                            counts: vec![(i, 1)],
-                            max_first: o.first,
-                            min_last: o.last,
-                        });
-                        if any {
-                            break;
-                        }
+            ObservationExpr::Comparison(cmp) => self.leaf(cmp, c, any),
+            ObservationExpr::Or(..) => {
+                let mut v = Vec::new();
+                for operand in left_spine(e) {
+                    v.extend(self.eval(operand, c, any)?);
+                    if any && !v.is_empty() {
+                        return Ok(v);
                     }
                 }
-                Ok(out)
-            }
-            ObservationExpr::Or(l, r) => {
-                let mut v = self.eval(l, c, any)?;
-                if any && !v.is_empty() {
-                    return Ok(v);
-                }
-                v.extend(self.eval(r, c, any)?);
                 dedupe(v)
             }
-            ObservationExpr::And(l, r) | ObservationExpr::FollowedBy(l, r) => {
+            ObservationExpr::And(..) | ObservationExpr::FollowedBy(..) => {
                 let ordered = matches!(e, ObservationExpr::FollowedBy(..));
-                let left = self.eval(l, c, false)?;
-                if left.is_empty() {
-                    return Ok(Vec::new());
-                }
-                let right = self.eval(r, c, false)?;
-                let mut seen = HashSet::new();
-                let mut out = Vec::new();
-                for a in &left {
-                    for b in &right {
-                        self.step()?;
-                        if ordered && a.max_first > b.min_last {
-                            continue;
-                        }
-                        if let Some(m) = self.merge(a, b)
-                            && c.admits(&m)
-                            && seen.insert(m.counts.clone())
-                        {
-                            out.push(m);
-                            if any {
-                                return Ok(out);
-                            }
-                            if out.len() > MAX_BINDINGS {
-                                return Err(EvalError::TooManyBindings);
-                            }
-                        }
+                let operands = left_spine(e);
+                let mut acc = self.eval(operands[0], c, false)?;
+                for (k, operand) in operands.iter().enumerate().skip(1) {
+                    if acc.is_empty() {
+                        return Ok(acc);
                     }
+                    let right = self.eval(operand, c, false)?;
+                    acc = self.join(&acc, &right, ordered, c, any && k + 1 == operands.len())?;
                 }
-                Ok(out)
+                Ok(acc)
             }
-            ObservationExpr::Qualified(inner, q) => match q {
-                Qualifier::Within(secs) => {
-                    let limit = (secs * 1e9).round() as i128;
-                    let mut c2 = c.clone();
-                    c2.max_span = Some(c.max_span.map_or(limit, |m| m.min(limit)));
-                    let v = self.eval(inner, &c2, any)?;
-                    Ok(v.into_iter().filter(|b| b.span() <= limit).collect())
+            ObservationExpr::Qualified(..) => {
+                // Qualifiers from the outermost in; every restriction among them also holds
+                // for the innermost expression's partial matches, so all are pushed down.
+                let mut quals = Vec::new();
+                let mut inner = e;
+                while let ObservationExpr::Qualified(i, q) = inner {
+                    quals.push(q);
+                    inner = i;
                 }
-                Qualifier::StartStop { start, stop } => {
-                    let (Some(a), Some(b)) = (parse_timestamp(start), parse_timestamp(stop)) else {
-                        return Ok(Vec::new());
-                    };
-                    if a >= b {
-                        return Ok(Vec::new());
+                let mut c2 = c.clone();
+                for q in &quals {
+                    match q {
+                        Qualifier::Within(secs) => {
+                            let limit = within_nanos(*secs);
+                            c2.max_span = Some(c2.max_span.map_or(limit, |m| m.min(limit)));
+                        }
+                        Qualifier::StartStop { start, stop } => {
+                            match (parse_timestamp(start), parse_timestamp(stop)) {
+                                (Some(a), Some(b)) if a < b => c2.windows.push((a, b)),
+                                _ => return Ok(Vec::new()),
+                            }
+                        }
+                        Qualifier::Repeats(_) => {}
                     }
-                    let mut c2 = c.clone();
-                    c2.windows.push((a, b));
-                    self.eval(inner, &c2, any)
                 }
-                Qualifier::Repeats(n) => self.repeats(inner, *n, c, any),
-            },
+                let repeats = quals
+                    .iter()
+                    .any(|q| matches!(q, Qualifier::Repeats(n) if *n > 1));
+                let mut v = self.eval(inner, &c2, any && !repeats)?;
+                for (k, q) in quals.iter().enumerate().rev() {
+                    v = match q {
+                        Qualifier::Within(secs) => {
+                            let limit = within_nanos(*secs);
+                            v.into_iter().filter(|b| b.span() <= limit).collect()
+                        }
+                        // Already enforced on every observation by the pushed-down window.
+                        Qualifier::StartStop { .. } => v,
+                        Qualifier::Repeats(n) => self.repeats(v, *n, &c2, any && k == 0)?,
+                    };
+                }
+                Ok(v)
+            }
         }
     }
 
-    /// All sums of `n` partial matches of `inner` (repetition allowed when the observations
+    fn leaf(
+        &mut self,
+        cmp: &ComparisonExpr,
+        c: &Constraint,
+        any: bool,
+    ) -> Result<Vec<Binding>, EvalError> {
+        let key = cmp as *const ComparisonExpr;
+        let holding = match self.leaf_cache.get(&key) {
+            Some(v) => v.clone(),
+            None => {
+                let mut v = Vec::new();
+                for (i, o) in self.obs.iter().enumerate() {
+                    if !self.comparison(cmp, o)?.is_empty() {
+                        v.push(i as u32);
+                    }
+                }
+                self.leaf_cache.insert(key, v.clone());
+                v
+            }
+        };
+        let mut out = Vec::new();
+        for i in holding {
+            let o = &self.obs[i as usize];
+            if c.windows.iter().all(|(a, b)| o.first < *b && o.last >= *a) {
+                out.push(Binding {
+                    counts: vec![(i, 1)],
+                    max_first: o.first,
+                    min_last: o.last,
+                });
+                if any {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every combination of one partial match from each side that fits (`ordered`: the
+    /// left one before the right one, for `FOLLOWEDBY`).
+    fn join(
+        &mut self,
+        left: &[Binding],
+        right: &[Binding],
+        ordered: bool,
+        c: &Constraint,
+        any: bool,
+    ) -> Result<Vec<Binding>, EvalError> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for a in left {
+            for b in right {
+                self.step()?;
+                if ordered && a.max_first > b.min_last {
+                    continue;
+                }
+                if let Some(m) = self.merge(a, b)
+                    && c.admits(&m)
+                    && seen.insert(m.counts.clone())
+                {
+                    out.push(m);
+                    if any {
+                        return Ok(out);
+                    }
+                    if out.len() > MAX_BINDINGS {
+                        return Err(EvalError::TooManyBindings);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// All sums of `n` of the partial matches `parts` (repetition allowed when the observations
     /// have instances to spare) that fit the constraint.
     fn repeats(
         &mut self,
-        inner: &ObservationExpr,
+        parts: Vec<Binding>,
         n: u64,
         c: &Constraint,
         any: bool,
     ) -> Result<Vec<Binding>, EvalError> {
-        let parts = self.eval(inner, c, any && n == 1)?;
         if n == 1 || parts.is_empty() {
             return Ok(parts);
         }
@@ -687,19 +738,29 @@ impl Run<'_> {
     fn comparison(&self, e: &ComparisonExpr, o: &Observation) -> Result<Vec<usize>, EvalError> {
         match e {
             ComparisonExpr::Test(t) => self.test(t, o),
-            ComparisonExpr::And(a, b) => {
-                let l = self.comparison(a, o)?;
-                if l.is_empty() {
-                    return Ok(l);
+            ComparisonExpr::And(..) => {
+                let mut acc: Option<Vec<usize>> = None;
+                for operand in cmp_left_spine(e) {
+                    let r = self.comparison(operand, o)?;
+                    let next = match acc {
+                        None => r,
+                        Some(l) => l
+                            .into_iter()
+                            .filter(|i| r.binary_search(i).is_ok())
+                            .collect(),
+                    };
+                    if next.is_empty() {
+                        return Ok(next);
+                    }
+                    acc = Some(next);
                 }
-                let r = self.comparison(b, o)?;
-                Ok(l.into_iter()
-                    .filter(|i| r.binary_search(i).is_ok())
-                    .collect())
+                Ok(acc.unwrap_or_default())
             }
-            ComparisonExpr::Or(a, b) => {
-                let mut l = self.comparison(a, o)?;
-                l.extend(self.comparison(b, o)?);
+            ComparisonExpr::Or(..) => {
+                let mut l = Vec::new();
+                for operand in cmp_left_spine(e) {
+                    l.extend(self.comparison(operand, o)?);
+                }
                 l.sort_unstable();
                 l.dedup();
                 Ok(l)
@@ -780,6 +841,49 @@ impl Run<'_> {
             Operator::Exists => false,
         }
     }
+}
+
+/// The operands of a left-nested chain of one operator, leftmost first.
+fn left_spine(e: &ObservationExpr) -> Vec<&ObservationExpr> {
+    let same = |x: &ObservationExpr| std::mem::discriminant(x) == std::mem::discriminant(e);
+    let mut rights = Vec::new();
+    let mut cur = e;
+    while same(cur) {
+        match cur {
+            ObservationExpr::And(l, r)
+            | ObservationExpr::Or(l, r)
+            | ObservationExpr::FollowedBy(l, r) => {
+                rights.push(r.as_ref());
+                cur = l;
+            }
+            _ => break,
+        }
+    }
+    rights.push(cur);
+    rights.reverse();
+    rights
+}
+
+fn cmp_left_spine(e: &ComparisonExpr) -> Vec<&ComparisonExpr> {
+    let same = |x: &ComparisonExpr| std::mem::discriminant(x) == std::mem::discriminant(e);
+    let mut rights = Vec::new();
+    let mut cur = e;
+    while same(cur) {
+        match cur {
+            ComparisonExpr::And(l, r) | ComparisonExpr::Or(l, r) => {
+                rights.push(r.as_ref());
+                cur = l;
+            }
+            ComparisonExpr::Test(_) => break,
+        }
+    }
+    rights.push(cur);
+    rights.reverse();
+    rights
+}
+
+fn within_nanos(secs: f64) -> i128 {
+    (secs * 1e9).round() as i128
 }
 
 fn dedupe(v: Vec<Binding>) -> Result<Vec<Binding>, EvalError> {

@@ -698,3 +698,159 @@ fn bundles_lists_and_limits() {
         "{r:?}"
     );
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PATTERNS: &[&str] = &[
+        "[file:name = 'a' OR file:size > 3]",
+        "[x-a:x_ref.name LIKE 'a%' AND x-a:x_refs[*].size IN (1, 2.5, 'a')]",
+        "[x-a:hashes.MD5 MATCHES '^[0-9a-f]+$' OR x-a:payload_bin = b'YWJj' OR x-a:data_hex = h'00ff']",
+        "[ipv4-addr:value ISSUBSET '198.51.100.0/24' OR ipv4-addr:value NOT ISSUPERSET '::/0']",
+        "[file:name[-1] NOT = 'a' AND file:x[*][0].y <= t'2020-01-01T00:00:00Z']",
+        "[EXISTS file:name AND NOT EXISTS x-a:x_ref]",
+        "([file:name = 'a'] AND [x-a:name != 1]) FOLLOWEDBY [ipv4-addr:value = 'a'] WITHIN 2.5 SECONDS",
+        "[file:size >= 0] REPEATS 4 TIMES WITHIN 10 SECONDS",
+        "([file:size >= 0] OR [x-a:name = 'a']) REPEATS 3 TIMES START t'2020-01-01T00:00:00Z' STOP t'2020-01-01T00:01:00Z'",
+    ];
+
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            (-1e6..1e6f64).prop_map(Value::from),
+            prop::sample::select(vec![
+                "a",
+                "YWJj",
+                "00ff",
+                "zz",
+                "198.51.100.7",
+                "::1",
+                "x-a--1",
+                "file--1",
+                "2020-01-01T00:00:00Z",
+                "%",
+            ])
+            .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec(
+                    (
+                        prop::sample::select(vec![
+                            "name",
+                            "size",
+                            "value",
+                            "x_ref",
+                            "x_refs",
+                            "payload_bin",
+                            "data_hex",
+                            "hashes",
+                            "MD5",
+                            "x",
+                            "y",
+                            "0",
+                        ]),
+                        inner
+                    ),
+                    0..4
+                )
+                .prop_map(|kv| Value::Object(
+                    kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+                )),
+            ]
+        })
+    }
+
+    fn arb_sco() -> impl Strategy<Value = Value> {
+        (
+            prop::sample::select(vec!["file", "ipv4-addr", "x-a", "indicator"]),
+            0..3usize,
+            prop::collection::vec(
+                (
+                    prop::sample::select(vec![
+                        "name",
+                        "size",
+                        "value",
+                        "x_ref",
+                        "x_refs",
+                        "payload_bin",
+                        "data_hex",
+                        "hashes",
+                        "x",
+                    ]),
+                    arb_json(),
+                ),
+                0..5,
+            ),
+        )
+            .prop_map(|(t, n, props)| {
+                let mut m: serde_json::Map<String, Value> =
+                    props.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+                m.insert("type".into(), json!(t));
+                m.insert("id".into(), json!(format!("{t}--{n}")));
+                Value::Object(m)
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn evaluation_never_panics(
+            i in 0..PATTERNS.len(),
+            cut in 0usize..200,
+            ins in "[ -~]{0,2}",
+            scos in prop::collection::vec(arb_sco(), 0..6),
+            obs in prop::collection::vec((0i64..30, 0i64..10, 0u64..4, prop::collection::vec(0usize..6, 0..4)), 1..4),
+        ) {
+            let t = PATTERNS[i];
+            let mut text: String = t.chars().take(cut).collect();
+            text.push_str(&ins);
+            text.extend(t.chars().skip(cut + 1));
+            let pattern = parse(&text, StixVersion::V21)
+                .or_else(|_| parse(t, StixVersion::V21))
+                .unwrap();
+            let mut objects: Vec<Value> = scos.clone();
+            for (k, (first, len, n, refs)) in obs.into_iter().enumerate() {
+                let refs: Vec<Value> = refs.iter().filter_map(|r| scos.get(*r)).map(|s| s["id"].clone()).collect();
+                objects.push(json!({"type": "observed-data", "id": format!("observed-data--{k}"),
+                    "first_observed": ts(first), "last_observed": ts(first + len),
+                    "number_observed": n, "object_refs": refs}));
+            }
+            if let Ok(o) = Observations::from_json(&Value::Array(objects)) {
+                let _ = evaluate(&pattern, &o);
+            }
+        }
+    }
+}
+
+#[test]
+fn longest_operator_chains_evaluate_without_overflow() {
+    let b = bundle(vec![Obs(
+        "a",
+        0,
+        0,
+        1,
+        vec![file("1", json!({"name": "a"}))],
+    )]);
+    let obs = Observations::from_json(&b).unwrap();
+    for text in [
+        format!(
+            "{}[file:name = 'a']",
+            "[file:name = 'z'] OR ".repeat(MAX_OPERATORS - 1)
+        ),
+        format!(
+            "[{}file:name = 'a']",
+            "file:name = 'z' OR ".repeat(MAX_OPERATORS - 1)
+        ),
+        format!(
+            "[file:name = 'a']{}",
+            " WITHIN 5 SECONDS".repeat(MAX_OPERATORS / 2)
+        ),
+    ] {
+        let p = parse(&text, StixVersion::V21).unwrap();
+        assert!(evaluate(&p, &obs).unwrap().is_some());
+    }
+}
