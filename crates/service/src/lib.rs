@@ -1,6 +1,6 @@
 //! The node's rules, above storage and below any protocol: who a caller is
 //! ([`accounts`]), what a caller may see and do ([`access`]), and how objects enter the node
-//! ([`ingest`]).
+//! ([`ingest`]), and moving a whole node between stores ([`copy`]).
 //!
 //! Architecture invariants:
 //! - [`access::visibility`] is the only place that decides which objects a caller may see.
@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod copy;
 mod error;
 pub mod ingest;
 

@@ -91,10 +91,32 @@ impl PostgresStore {
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Client> {
-        self.pool
-            .get()
-            .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))
+        self.pool.get().await.map_err(|e| {
+            // The pool's own words ("error occurred while creating a new object") say little;
+            // the causes below them say what happened (refused, timed out, bad password, …).
+            let mut message = String::new();
+            let mut cause: Option<&dyn std::error::Error> = Some(&e);
+            while let Some(error) = cause {
+                let text = error.to_string();
+                if !text.is_empty() && !message.contains(&text) {
+                    if !message.is_empty() {
+                        message.push_str(": ");
+                    }
+                    message.push_str(&text);
+                }
+                cause = error.source();
+            }
+            match e {
+                // The server answered: starting up or shutting down is worth a retry; a
+                // refusal (wrong password, no such database, …) is not.
+                deadpool_postgres::PoolError::Backend(ref db)
+                    if db.as_db_error().is_some() && !is_unavailable(db) =>
+                {
+                    StoreError::Backend(message.into())
+                }
+                _ => StoreError::Unavailable(message),
+            }
+        })
     }
 
     /// Objects must come back byte for byte: a database in another encoding than UTF-8 would
@@ -122,6 +144,10 @@ impl PostgresStore {
     async fn migrate(&self) -> Result<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(backend)?;
+        // `CREATE TABLE IF NOT EXISTS` would otherwise send a notice on every start.
+        tx.batch_execute("SET LOCAL client_min_messages = warning")
+            .await
+            .map_err(backend)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
             .await
             .map_err(backend)?;

@@ -356,8 +356,8 @@ impl Store for SqliteStore {
     }
 
     async fn schema_version(&self) -> Result<SchemaVersion> {
-        let current = self
-            .lookup(|c| c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)))?;
+        let current =
+            self.lookup(|c| c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)))?;
         Ok(SchemaVersion {
             expected: MIGRATIONS.len(),
             current: usize::try_from(current).unwrap_or(0),

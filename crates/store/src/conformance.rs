@@ -594,7 +594,9 @@ pub async fn node_record<S: Store + ?Sized>(store: &S) {
         ..node.clone()
     };
     expect_already_exists(
-        store.init_node(&other, &NodeSecret("b3RoZXI=".into())).await,
+        store
+            .init_node(&other, &NodeSecret("b3RoZXI=".into()))
+            .await,
         "a second init_node with another id (the node's identity is recorded once)",
     );
     assert_eq!(
@@ -3178,7 +3180,11 @@ pub async fn statuses_copy<S: Store + ?Sized>(store: &S) {
     let mut kept = Vec::new();
     for i in 0..5 {
         let a = sdo("indicator", &new_id("indicator"), &stamp(i), "");
-        kept.push(ingest(store, fx.batch(fx.collection, fx.org(0), vec![open(&a)])).await.status);
+        kept.push(
+            ingest(store, fx.batch(fx.collection, fx.org(0), vec![open(&a)]))
+                .await
+                .status,
+        );
     }
     kept.sort_by_key(|s| s.id);
     let mut listed = Vec::new();

@@ -1,10 +1,9 @@
 //! `tanseeq demo`: a node with two agencies and realistic sample data, in a temporary
 //! directory that disappears when it stops.
 
-use crate::node::{self, DEFAULT_API_ROOT};
+use crate::node::{self, DEFAULT_API_ROOT, Location};
 use crate::{CliError, serve};
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use tanseeq_demo::{DemoOrg, demo_objects};
 use tanseeq_service::ingest::prepare_batch;
 use tanseeq_store::Role;
@@ -14,18 +13,19 @@ const ORG_B: &str = "Police Cybercrime Unit (State B)";
 
 pub async fn run(
     listen: SocketAddr,
-    data: Option<PathBuf>,
+    location: Option<Location>,
     no_serve: bool,
 ) -> Result<(), CliError> {
     // A temporary directory is removed when `_temporary` is dropped, at exit.
-    let (path, _temporary) = match data {
-        Some(path) => (path, None),
+    let (location, _temporary) = match location {
+        Some(location) => (location, None),
         None => {
             let dir = tempfile::Builder::new().prefix("tanseeq-demo-").tempdir()?;
-            (dir.path().to_owned(), Some(dir))
+            (Location::Dir(dir.path().to_owned()), Some(dir))
         }
     };
-    let (node, org_a, admin_password) = node::create(&path, ORG_A, "admin", Some("demo")).await?;
+    let (node, org_a, admin_password) =
+        node::create(&location, ORG_A, "admin", Some("demo")).await?;
     let org_b = node.add_organization(ORG_B).await?;
 
     let mut accounts = vec![("admin", ORG_A, "admin", admin_password)];
@@ -87,7 +87,7 @@ pub async fn run(
 
     let mut banner = format!(
         "demo node in {} with {stored} sample objects\ncollection `memorandum`: {}\naccounts:",
-        path.display(),
+        location.describe(),
         shared.id
     );
     for (name, org, role, password) in &accounts {

@@ -1,6 +1,8 @@
 //! `tanseeq`: one binary for a node — set-up, administration, serving, import and export.
 
+mod config;
 mod demo;
+mod migrate;
 mod node;
 mod serve;
 mod transfer;
@@ -14,6 +16,13 @@ use tanseeq_service::ServiceError;
 use tanseeq_store::{Role, StoreError};
 use uuid::Uuid;
 
+use config::Config;
+use node::Location;
+
+/// Where `serve` listens unless told otherwise.
+const DEFAULT_LISTEN: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 7070);
+
 /// A federated exchange for cyber-threat intelligence between cooperating agencies:
 /// STIX 2.1 over TAXII 2.1, TLP 2.0 as access control.
 #[derive(Parser)]
@@ -23,23 +32,39 @@ use uuid::Uuid;
     about,
     long_about = None,
     propagate_version = true,
-    after_help = "Environment: TANSEEQ_DATA (--data), TANSEEQ_LISTEN (--listen), \
-TANSEEQ_MAX_CONTENT_LENGTH (--max-content-length), TANSEEQ_LOG (log filter, e.g. `debug`).\n\
+    after_help = "Environment: TANSEEQ_CONFIG (--config), TANSEEQ_DATA (--data), TANSEEQ_DATABASE \
+(--database), TANSEEQ_LISTEN (--listen), TANSEEQ_MAX_CONTENT_LENGTH (--max-content-length), \
+TANSEEQ_LOG (log filter, e.g. `debug`). The command line wins over the environment, which wins \
+over the configuration file.\n\
 Exit status: 0 done; 1 the command failed (one line on stderr, `error: …`); 2 the command line \
 is wrong.\n\
 Quick start: `tanseeq demo`, then see README.md."
 )]
 struct Cli {
+    /// A TOML configuration file with any of the keys `data`, `database`, `listen`,
+    /// `max_content_length`.
+    #[arg(long, global = true, env = "TANSEEQ_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
-/// Where a node keeps its data.
+/// Where a node keeps its data: one of the two, on the command line, in the environment or
+/// in the configuration file.
 #[derive(Args, Clone)]
 struct DataArgs {
-    /// The node's data directory (database `tanseeq.db`, signing key `node.key`).
-    #[arg(long, env = "TANSEEQ_DATA", value_name = "DIR")]
-    data: PathBuf,
+    /// The node's data directory, on the embedded database (SQLite file `tanseeq.db`).
+    #[arg(
+        long,
+        env = "TANSEEQ_DATA",
+        value_name = "DIR",
+        conflicts_with = "database"
+    )]
+    data: Option<PathBuf>,
+    /// A PostgreSQL database instead of a data directory, for a node served by several
+    /// processes: postgres://USER[:PASSWORD]@HOST[:PORT]/DBNAME.
+    #[arg(long, env = "TANSEEQ_DATABASE", value_name = "URL")]
+    database: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -63,12 +88,26 @@ enum Command {
     Serve {
         #[command(flatten)]
         data: DataArgs,
-        /// Address to listen on.
-        #[arg(long, env = "TANSEEQ_LISTEN", default_value = "127.0.0.1:7070")]
-        listen: SocketAddr,
-        /// Largest request body accepted, in bytes (TAXII max_content_length).
-        #[arg(long, env = "TANSEEQ_MAX_CONTENT_LENGTH", default_value_t = tanseeq_service::DEFAULT_MAX_CONTENT_LENGTH)]
-        max_content_length: usize,
+        /// Address to listen on [default: 127.0.0.1:7070].
+        #[arg(long, env = "TANSEEQ_LISTEN")]
+        listen: Option<SocketAddr>,
+        /// Largest request body accepted, in bytes (TAXII max_content_length)
+        /// [default: 67108864].
+        #[arg(long, env = "TANSEEQ_MAX_CONTENT_LENGTH")]
+        max_content_length: Option<usize>,
+    },
+    /// Bring a node's database schema up to date (every command also does it on start) and
+    /// print its version; or, with --from and --to, move a whole node to another database
+    /// (for example from a data directory to PostgreSQL), verified by counts and checksums.
+    Migrate {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The node to move: a data directory or a postgres:// URL.
+        #[arg(long, value_name = "DIR|URL", requires = "to", conflicts_with_all = ["data", "database"])]
+        from: Option<String>,
+        /// Where to move it: a postgres:// URL (an empty database) or a new directory.
+        #[arg(long, value_name = "URL|DIR", requires = "from")]
+        to: Option<String>,
     },
     /// Organizations (agencies) with accounts on this node.
     #[command(subcommand)]
@@ -119,8 +158,11 @@ enum Command {
         listen: SocketAddr,
         /// Create the demo node in this (new or empty) directory and keep it, instead of a
         /// temporary directory removed at exit.
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", conflicts_with = "database")]
         data: Option<PathBuf>,
+        /// Create the demo node in this empty PostgreSQL database instead.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
         /// Create the node and its data, print the accounts, and exit without serving.
         #[arg(long)]
         no_serve: bool,
@@ -237,6 +279,9 @@ fn parse_role(text: &str) -> Result<Role, String> {
 pub enum CliError {
     #[error("{0}")]
     Message(String),
+    /// The command line (or configuration) is wrong: exit status 2.
+    #[error("{0}")]
+    Usage(String),
     #[error(transparent)]
     Service(#[from] ServiceError),
     #[error(transparent)]
@@ -261,28 +306,44 @@ fn read_password_from_stdin() -> Result<String, CliError> {
     Ok(password)
 }
 
+impl DataArgs {
+    fn location(self, config: &Config) -> Result<Location, CliError> {
+        config.location(self.data, self.database)
+    }
+}
+
 async fn run(cli: Cli) -> Result<(), CliError> {
+    let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Init {
             data,
             org,
             admin,
             node_name,
-        } => node::init(&data.data, &org, &admin, node_name.as_deref()).await,
+        } => node::init(&data.location(&config)?, &org, &admin, node_name.as_deref()).await,
         Command::Serve {
             data,
             listen,
             max_content_length,
         } => {
             let limits = tanseeq_service::Limits {
-                max_content_length,
+                max_content_length: max_content_length
+                    .or(config.max_content_length)
+                    .unwrap_or(tanseeq_service::DEFAULT_MAX_CONTENT_LENGTH),
                 ..Default::default()
             };
-            let node = node::open(&data.data, limits)?;
+            let listen = listen.or(config.listen).unwrap_or(DEFAULT_LISTEN);
+            let node = node::open(&data.location(&config)?, limits).await?;
             serve::serve(node, listen, None).await
         }
+        Command::Migrate { data, from, to } => match (from, to) {
+            (Some(from), Some(to)) => {
+                migrate::copy(&node::Location::parse(&from), &node::Location::parse(&to)).await
+            }
+            _ => migrate::upgrade(&data.location(&config)?).await,
+        },
         Command::Org(OrgCommand::Add { data, name }) => {
-            let node = node::open(&data.data, Default::default())?;
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
             let org = node.add_organization(&name).await?;
             println!(
                 "organization `{}` added (identity {})",
@@ -291,7 +352,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Org(OrgCommand::List { data }) => {
-            let node = node::open(&data.data, Default::default())?;
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
             for org in node.store.organizations().await? {
                 println!("{}\t{}\t{}", org.name, org.identity_id, org.created);
             }
@@ -303,14 +364,14 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             name,
             role,
         }) => {
-            let node = node::open(&data.data, Default::default())?;
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
             let password = read_password_from_stdin()?;
             let user = node.add_user(&org, &name, role, &password).await?;
             println!("user `{}` added to `{org}` as {}", user.name, user.role);
             Ok(())
         }
         Command::User(UserCommand::List { data }) => {
-            let node = node::open(&data.data, Default::default())?;
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
             let orgs = node.store.organizations().await?;
             for user in node.store.users().await? {
                 let org = orgs
@@ -322,7 +383,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Token(TokenCommand::Create { data, user, label }) => {
-            let node = node::open(&data.data, Default::default())?;
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
             let (token, secret) = node.create_token(&user, &label).await?;
             eprintln!(
                 "token {} created for `{user}`; it is shown only now:",
@@ -332,7 +393,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Token(TokenCommand::List { data, user }) => {
-            let node = node::open(&data.data, Default::default())?;
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
             let user = node
                 .store
                 .user_by_name(&user)
@@ -350,7 +411,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Token(TokenCommand::Revoke { data, id }) => {
-            let node = node::open(&data.data, Default::default())?;
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
             node.revoke_token(id).await?;
             println!("token {id} revoked");
             Ok(())
@@ -363,14 +424,14 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             read,
             write,
         }) => {
-            let node = node::open(&data.data, Default::default())?;
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
             let collection =
                 node::add_collection(&node, &title, description, id, &read, &write).await?;
             println!("{}", collection.id);
             Ok(())
         }
         Command::Collection(CollectionCommand::List { data }) => {
-            let node = node::open(&data.data, Default::default())?;
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
             node::list_collections(&node).await
         }
         Command::Import {
@@ -379,7 +440,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             org,
             file,
         } => {
-            let node = node::open(&data.data, Default::default())?;
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
             transfer::import(&node, collection, org.as_deref(), &file).await
         }
         Command::Export {
@@ -389,7 +450,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             added_after,
             all_versions,
         } => {
-            let node = node::open(&data.data, Default::default())?;
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
             transfer::export(
                 &node,
                 collection,
@@ -402,12 +463,31 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Demo {
             listen,
             data,
+            database,
             no_serve,
-        } => demo::run(listen, data, no_serve).await,
+        } => {
+            let location = match (data, database) {
+                (_, Some(url)) => Some(Location::Postgres(url)),
+                (Some(dir), None) => Some(Location::Dir(dir)),
+                (None, None) => None,
+            };
+            demo::run(listen, location, no_serve).await
+        }
         Command::Node(NodeCommand::Info { data }) => {
-            let node = node::open(&data.data, Default::default())?;
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
             node::info(&node).await
         }
+    }
+}
+
+/// A command whose output is piped into `head` ends quietly when the pipe closes, as Unix
+/// tools do, instead of failing on a write. (Rust ignores SIGPIPE; servers keep it ignored, so
+/// that a client that goes away is an error on one socket, not the end of the process.)
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called before any other thread exists; SIG_DFL is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
@@ -442,6 +522,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if !matches!(cli.command, Command::Serve { .. } | Command::Demo { .. }) {
+        restore_default_sigpipe();
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TANSEEQ_LOG")
@@ -462,6 +545,10 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

@@ -1,86 +1,210 @@
-//! Creating and opening a node's data directory.
+//! Where a node's data lives (a data directory on the embedded database, or a PostgreSQL
+//! database), and creating and opening a node there.
 
 use crate::{CliError, fail};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tanseeq_service::{Limits, Node};
-use tanseeq_store::{ApiRoot, Collection, Grant, NodeRecord, Organization, Role};
+use tanseeq_store::{
+    ApiRoot, Collection, Grant, NodeRecord, NodeSecret, Organization, Role, Store,
+};
+use tanseeq_store_postgres::PostgresStore;
 use tanseeq_store_sqlite::{DATABASE_FILE, SqliteStore};
 use uuid::Uuid;
 
-/// The node's Ed25519 signing key, base64, readable by its owner only.
-pub const KEY_FILE: &str = "node.key";
 /// The API root every node has.
 pub const DEFAULT_API_ROOT: &str = "api";
 
-pub fn open(data_dir: &Path, limits: Limits) -> Result<Node, CliError> {
-    if !data_dir.join(DATABASE_FILE).is_file() {
-        return fail(format!(
-            "{} holds no tanseeq node (run `tanseeq init --data {} --org NAME` first)",
-            data_dir.display(),
-            data_dir.display()
-        ));
-    }
-    let store = SqliteStore::open_in(data_dir)?;
-    Ok(Node::new(Arc::new(store), limits))
+/// Where a node keeps everything: the one choice between the two storage backends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A data directory holding the embedded SQLite database (the default).
+    Dir(PathBuf),
+    /// A PostgreSQL database, for nodes served by several processes.
+    Postgres(String),
 }
 
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+impl Location {
+    /// `postgres://…` or `postgresql://…` is a database; anything else a directory.
+    pub fn parse(text: &str) -> Location {
+        if is_database_url(text) {
+            Location::Postgres(text.to_owned())
+        } else {
+            Location::Dir(PathBuf::from(text))
+        }
+    }
+
+    /// How to name the location in messages, without a password.
+    pub fn describe(&self) -> String {
+        match self {
+            Location::Dir(dir) => dir.display().to_string(),
+            Location::Postgres(url) => redact_password(url),
+        }
+    }
+
+    /// The command-line option that selects this location, for hints in messages.
+    fn option(&self) -> String {
+        match self {
+            Location::Dir(dir) => format!("--data {}", dir.display()),
+            Location::Postgres(url) => format!("--database {}", redact_password(url)),
+        }
+    }
+}
+
+pub fn is_database_url(text: &str) -> bool {
+    text.starts_with("postgres://") || text.starts_with("postgresql://")
+}
+
+/// A connection string with its password replaced by `***`, in both the URL form
+/// (`postgres://user:secret@host/db`) and the key-value form (`password=secret`).
+pub fn redact_password(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(authority_end);
+        if let Some((userinfo, host)) = authority.rsplit_once('@')
+            && let Some((user, _password)) = userinfo.split_once(':')
+        {
+            return format!("{scheme}://{user}:***@{host}{}", redact_query(tail));
+        }
+        return format!("{scheme}://{authority}{}", redact_query(tail));
+    }
+    redact_query(url)
+}
+
+fn redact_query(text: &str) -> String {
+    text.split_inclusive(['&', ' ', '?'])
+        .map(|part| match part.split_once('=') {
+            Some((key, value)) if key.trim_start_matches(['&', '?', ' ']) == "password" => {
+                let end = value
+                    .find(['&', ' '])
+                    .map_or(String::new(), |i| value[i..].to_owned());
+                format!("{key}=***{end}")
+            }
+            _ => part.to_owned(),
+        })
+        .collect()
+}
+
+/// Opens the store at a location without requiring a node there (migrations are applied).
+pub async fn open_store(location: &Location) -> Result<Arc<dyn Store>, CliError> {
+    match location {
+        Location::Dir(dir) => {
+            if !dir.join(DATABASE_FILE).is_file() {
+                return fail(format!(
+                    "{} holds no tanseeq node (run `tanseeq init --data {} --org NAME` first)",
+                    dir.display(),
+                    dir.display()
+                ));
+            }
+            Ok(Arc::new(SqliteStore::open_in(dir)?))
+        }
+        Location::Postgres(url) => Ok(Arc::new(connect_postgres(url).await?)),
+    }
+}
+
+async fn connect_postgres(url: &str) -> Result<PostgresStore, CliError> {
+    PostgresStore::connect(url).await.map_err(|e| {
+        CliError::Message(format!(
+            "cannot use the database {}: {e}",
+            redact_password(url)
+        ))
+    })
+}
+
+/// Opens the node at a location; there must be one.
+pub async fn open(location: &Location, limits: Limits) -> Result<Node, CliError> {
+    let store = open_store(location).await?;
+    if store.node().await?.is_none() {
+        return fail(format!(
+            "{} holds no tanseeq node (run `tanseeq init {} --org NAME` first)",
+            location.describe(),
+            location.option()
+        ));
+    }
+    Ok(Node::new(store, limits))
+}
+
+/// A new directory, readable by its owner only: the database in it holds the node's key.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
     }
-    let mut file = options.open(path)?;
-    file.write_all(contents.as_bytes())?;
-    file.sync_all()
+    builder.create(dir)
+}
+
+/// An empty store at a location, for a new node (`init`) or a copied one (`migrate`).
+pub async fn create_empty_store(location: &Location) -> Result<Arc<dyn Store>, CliError> {
+    match location {
+        Location::Dir(data_dir) => {
+            create_private_dir(data_dir).map_err(|e| {
+                CliError::Message(format!("cannot create {}: {e}", data_dir.display()))
+            })?;
+            let occupied = std::fs::read_dir(data_dir)
+                .map_err(|e| CliError::Message(format!("cannot read {}: {e}", data_dir.display())))?
+                .next()
+                .is_some();
+            if occupied {
+                let what = if data_dir.join(DATABASE_FILE).exists() {
+                    "already holds a tanseeq node"
+                } else {
+                    "is not empty"
+                };
+                return fail(format!(
+                    "{} {what}; choose an empty or new directory",
+                    data_dir.display()
+                ));
+            }
+            Ok(Arc::new(SqliteStore::open_in(data_dir)?))
+        }
+        Location::Postgres(url) => {
+            let store = connect_postgres(url).await?;
+            if store.node().await?.is_some() {
+                return fail(format!(
+                    "the database {} already holds a tanseeq node",
+                    redact_password(url)
+                ));
+            }
+            if !store.organizations().await?.is_empty() || !store.api_roots().await?.is_empty() {
+                return fail(format!(
+                    "the database {} holds part of an unfinished node; drop and re-create it",
+                    redact_password(url)
+                ));
+            }
+            Ok(Arc::new(store))
+        }
+    }
 }
 
 /// Creates the node and returns it with the admin's password.
 pub async fn create(
-    data_dir: &Path,
+    location: &Location,
     org_name: &str,
     admin: &str,
     node_name: Option<&str>,
 ) -> Result<(Node, Organization, String), CliError> {
-    std::fs::create_dir_all(data_dir)
-        .map_err(|e| CliError::Message(format!("cannot create {}: {e}", data_dir.display())))?;
-    let occupied = std::fs::read_dir(data_dir)
-        .map_err(|e| CliError::Message(format!("cannot read {}: {e}", data_dir.display())))?
-        .next()
-        .is_some();
-    if occupied {
-        let what = if data_dir.join(DATABASE_FILE).exists() {
-            "already holds a tanseeq node"
-        } else {
-            "is not empty"
-        };
-        return fail(format!(
-            "{} {what}; choose an empty or new directory",
-            data_dir.display()
-        ));
-    }
+    let store = create_empty_store(location).await?;
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret)
         .map_err(|e| CliError::Message(format!("no random numbers: {e}")))?;
     let signing_key = ed25519_dalek::SigningKey::from_bytes(&secret);
-    write_private(&data_dir.join(KEY_FILE), &STANDARD.encode(secret))?;
-
-    let store = SqliteStore::open_in(data_dir)?;
-    let node = Node::new(Arc::new(store), Limits::default());
+    let node = Node::new(store, Limits::default());
     let node_id = Uuid::new_v4();
     node.store
-        .init_node(&NodeRecord {
-            id: node_id,
-            name: node_name.unwrap_or(org_name).to_owned(),
-            public_key: STANDARD.encode(signing_key.verifying_key().to_bytes()),
-            created: jiff::Timestamp::now(),
-        })
+        .init_node(
+            &NodeRecord {
+                id: node_id,
+                name: node_name.unwrap_or(org_name).to_owned(),
+                public_key: STANDARD.encode(signing_key.verifying_key().to_bytes()),
+                created: jiff::Timestamp::now(),
+            },
+            &NodeSecret(STANDARD.encode(secret)),
+        )
         .await?;
     node.store
         .create_api_root(&ApiRoot {
@@ -111,14 +235,14 @@ pub async fn create(
 }
 
 pub async fn init(
-    data_dir: &Path,
+    location: &Location,
     org_name: &str,
     admin: &str,
     node_name: Option<&str>,
 ) -> Result<(), CliError> {
-    let (node, _, password) = create(data_dir, org_name, admin, node_name).await?;
+    let (node, _, password) = create(location, org_name, admin, node_name).await?;
     let collections = node.store.collections(DEFAULT_API_ROOT).await?;
-    println!("node created in {}", data_dir.display());
+    println!("node created in {}", location.describe());
     println!("organization: {org_name}");
     println!("admin user:   {admin}");
     println!("password:     {password}   (shown only now)");

@@ -3,6 +3,11 @@
 //!
 //! Every server process belongs to a [`TestNode`] and is killed (SIGKILL) when the node is
 //! dropped, whether the test passed or panicked.
+//!
+//! The storage backend comes from the environment, so that one test file runs against both:
+//! `TANSEEQ_TEST_BACKEND=postgres` puts each node in a fresh PostgreSQL database, created
+//! through the admin connection string in `TANSEEQ_TEST_POSTGRES` and dropped with the node;
+//! anything else (the default) gives each node a data directory on the embedded database.
 
 #![allow(dead_code)]
 
@@ -36,6 +41,8 @@ pub fn command() -> Command {
     let mut cmd = Command::new(bin());
     cmd.env("TANSEEQ_LOG", "warn")
         .env_remove("TANSEEQ_DATA")
+        .env_remove("TANSEEQ_DATABASE")
+        .env_remove("TANSEEQ_CONFIG")
         .env_remove("TANSEEQ_LISTEN")
         .env_remove("TANSEEQ_MAX_CONTENT_LENGTH");
     cmd
@@ -94,14 +101,108 @@ impl Drop for Server {
     }
 }
 
-/// A node in a temporary directory, with its first organization and admin.
+impl Drop for TestNode {
+    fn drop(&mut self) {
+        // Servers first, then (as fields) the database they were using.
+        self.server.take();
+        self.more_servers.clear();
+    }
+}
+
+/// Which backend the tests of this run use (see the module comment).
+pub fn postgres_admin_url() -> Option<String> {
+    if std::env::var("TANSEEQ_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return None;
+    }
+    Some(std::env::var("TANSEEQ_TEST_POSTGRES").expect(
+        "TANSEEQ_TEST_BACKEND=postgres needs TANSEEQ_TEST_POSTGRES (an admin connection string)",
+    ))
+}
+
+/// Runs SQL on a PostgreSQL server (statements that cannot run in a transaction included).
+pub fn postgres_execute(url: &str, sql: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("connect to {url}: {e}"));
+        let driver = tokio::spawn(connection);
+        client
+            .batch_execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        drop(client);
+        let _ = driver.await;
+    });
+}
+
+/// A fresh PostgreSQL database, dropped when this is dropped.
+pub struct TestDatabase {
+    admin_url: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDatabase {
+    pub fn create(admin_url: &str) -> TestDatabase {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let name = format!(
+            "tanseeq_it_{}_{}_{:x}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed),
+            random_u64() & 0xffff_ffff
+        );
+        postgres_execute(
+            admin_url,
+            &format!("CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"),
+        );
+        TestDatabase {
+            admin_url: admin_url.to_owned(),
+            url: database_url(admin_url, &name),
+            name,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // FORCE: a server the test killed may leave connections behind for a moment.
+        postgres_execute(
+            &self.admin_url,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
+}
+
+/// The admin URL with its database name replaced.
+pub fn database_url(admin_url: &str, name: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (admin_url, String::new()),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |i| authority_start + i);
+    format!("{}/{name}{query}", &base[..host_end])
+}
+
+/// A node in a temporary directory (or a temporary PostgreSQL database), with its first
+/// organization and admin.
 pub struct TestNode {
     dir: tempfile::TempDir,
+    /// Set when the node lives in PostgreSQL; dropped after the servers (see `Drop`).
+    database: Option<TestDatabase>,
     pub org: String,
     pub admin: String,
     pub admin_password: String,
     pub default_collection: String,
     server: Option<Server>,
+    /// Further `serve` processes on the same database (PostgreSQL scale-out).
+    more_servers: Vec<Server>,
     extra_serve_args: Vec<String>,
 }
 
@@ -112,8 +213,13 @@ impl TestNode {
             .prefix("tanseeq-it-")
             .tempdir()
             .expect("temp dir");
+        let database = postgres_admin_url().map(|admin| TestDatabase::create(&admin));
         let data = dir.path().join("node");
-        let stdout = run_ok(&["init", "--data", path_str(&data), "--org", org], None);
+        let location = match &database {
+            Some(db) => ["--database".to_owned(), db.url.clone()],
+            None => ["--data".to_owned(), path_str(&data).to_owned()],
+        };
+        let stdout = run_ok(&["init", &location[0], &location[1], "--org", org], None);
         let field = |name: &str| -> String {
             stdout
                 .lines()
@@ -127,12 +233,32 @@ impl TestNode {
         let admin = field("admin user:");
         TestNode {
             dir,
+            database,
             org: org.to_owned(),
             admin,
             admin_password,
             default_collection,
             server: None,
+            more_servers: Vec::new(),
             extra_serve_args: Vec::new(),
+        }
+    }
+
+    /// Whether this node lives in PostgreSQL.
+    pub fn on_postgres(&self) -> bool {
+        self.database.is_some()
+    }
+
+    /// The database URL of a node on PostgreSQL.
+    pub fn database_url(&self) -> Option<String> {
+        self.database.as_ref().map(|db| db.url.clone())
+    }
+
+    /// `--data DIR` or `--database URL`: where this node is.
+    pub fn location_args(&self) -> [String; 2] {
+        match &self.database {
+            Some(db) => ["--database".to_owned(), db.url.clone()],
+            None => ["--data".to_owned(), self.data_str()],
         }
     }
 
@@ -149,18 +275,18 @@ impl TestNode {
         self.dir.path()
     }
 
-    /// Runs a CLI command with `--data DIR` appended after `args`.
+    /// Runs a CLI command with `--data DIR` (or `--database URL`) appended after `args`.
     pub fn cli(&self, args: &[&str], stdin: Option<&[u8]>) -> Output {
-        let data = self.data_str();
+        let location = self.location_args();
         let mut all: Vec<&str> = args.to_vec();
-        all.extend(["--data", &data]);
+        all.extend(location.iter().map(String::as_str));
         run(&all, stdin)
     }
 
     pub fn cli_ok(&self, args: &[&str], stdin: Option<&[u8]>) -> String {
-        let data = self.data_str();
+        let location = self.location_args();
         let mut all: Vec<&str> = args.to_vec();
-        all.extend(["--data", &data]);
+        all.extend(location.iter().map(String::as_str));
         run_ok(&all, stdin)
     }
 
@@ -227,14 +353,32 @@ impl TestNode {
     /// Starts `tanseeq serve --listen 127.0.0.1:0` and waits for its first stdout line.
     pub fn start(&mut self) -> u16 {
         assert!(self.server.is_none(), "the server is already running");
+        let server = self.spawn_server();
+        let port = server.port;
+        self.server = Some(server);
+        port
+    }
+
+    /// Starts one more `serve` process on the same database (a node served by several
+    /// processes) and returns its port.
+    pub fn start_another(&mut self) -> u16 {
+        let server = self.spawn_server();
+        let port = server.port;
+        self.more_servers.push(server);
+        port
+    }
+
+    fn spawn_server(&self) -> Server {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.dir.path().join("serve.log"))
             .expect("server log file");
-        let data = self.data_str();
+        let location = self.location_args();
         let mut child = command()
-            .args(["serve", "--data", &data, "--listen", "127.0.0.1:0"])
+            .arg("serve")
+            .args(&location)
+            .args(["--listen", "127.0.0.1:0"])
             .args(&self.extra_serve_args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -261,7 +405,7 @@ impl TestNode {
                 self.server_log()
             ),
         };
-        let port = line
+        server.port = line
             .trim()
             .strip_prefix("listening on http://127.0.0.1:")
             .and_then(|rest| rest.strip_suffix("/taxii2/"))
@@ -272,9 +416,15 @@ impl TestNode {
                     self.server_log()
                 )
             });
-        server.port = port;
-        self.server = Some(server);
-        port
+        server
+    }
+
+    /// A client for the admin of the first organization on a given port (another process).
+    pub fn admin_client_on(&self, port: u16) -> Client {
+        Client::new(
+            &format!("http://127.0.0.1:{port}"),
+            Auth::Basic(self.admin.clone(), self.admin_password.clone()),
+        )
     }
 
     pub fn port(&self) -> u16 {
