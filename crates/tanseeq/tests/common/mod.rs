@@ -11,6 +11,8 @@
 
 #![allow(dead_code)]
 
+pub mod cluster;
+
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -121,22 +123,26 @@ pub fn postgres_admin_url() -> Option<String> {
 
 /// Runs SQL on a PostgreSQL server (statements that cannot run in a transaction included).
 pub fn postgres_execute(url: &str, sql: &str) {
+    if let Err(e) = postgres_try_execute(url, sql) {
+        panic!("{sql}: {e}");
+    }
+}
+
+pub fn postgres_try_execute(url: &str, sql: &str) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .expect("a runtime");
+        .map_err(|e| e.to_string())?;
     runtime.block_on(async {
         let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
             .await
-            .unwrap_or_else(|e| panic!("connect to {url}: {e}"));
+            .map_err(|e| format!("connect to {url}: {e}"))?;
         let driver = tokio::spawn(connection);
-        client
-            .batch_execute(sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let result = client.batch_execute(sql).await.map_err(|e| e.to_string());
         drop(client);
         let _ = driver.await;
-    });
+        result
+    })
 }
 
 /// A fresh PostgreSQL database, dropped when this is dropped.
@@ -169,8 +175,9 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        // FORCE: a server the test killed may leave connections behind for a moment.
-        postgres_execute(
+        // FORCE: a server the test killed may leave connections behind for a moment. A
+        // failure here (the server is gone) must not turn a test failure into an abort.
+        let _ = postgres_try_execute(
             &self.admin_url,
             &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
         );
@@ -207,13 +214,22 @@ pub struct TestNode {
 }
 
 impl TestNode {
-    /// `tanseeq init` in a fresh temporary directory.
+    /// `tanseeq init` in a fresh temporary directory (or database: see the module comment).
     pub fn init(org: &str) -> TestNode {
+        Self::init_in(org, postgres_admin_url().map(|admin| TestDatabase::create(&admin)))
+    }
+
+    /// `tanseeq init` in a fresh database on the PostgreSQL server of `admin_url`, whatever
+    /// the backend of this run.
+    pub fn init_on_postgres(org: &str, admin_url: &str) -> TestNode {
+        Self::init_in(org, Some(TestDatabase::create(admin_url)))
+    }
+
+    fn init_in(org: &str, database: Option<TestDatabase>) -> TestNode {
         let dir = tempfile::Builder::new()
             .prefix("tanseeq-it-")
             .tempdir()
             .expect("temp dir");
-        let database = postgres_admin_url().map(|admin| TestDatabase::create(&admin));
         let data = dir.path().join("node");
         let location = match &database {
             Some(db) => ["--database".to_owned(), db.url.clone()],
@@ -242,6 +258,19 @@ impl TestNode {
             more_servers: Vec::new(),
             extra_serve_args: Vec::new(),
         }
+    }
+
+    /// `tanseeq init` in a data directory on the embedded database, whatever the backend of
+    /// this run.
+    pub fn init_embedded(org: &str) -> TestNode {
+        Self::init_in(org, None)
+    }
+
+    /// After `tanseeq migrate` copied this node into `database`: later commands and servers
+    /// use the database (the data directory stays as it was).
+    pub fn moved_to(&mut self, database: TestDatabase) {
+        assert!(self.server.is_none(), "stop the server before moving the node");
+        self.database = Some(database);
     }
 
     /// Whether this node lives in PostgreSQL.
