@@ -297,6 +297,12 @@ impl Observations {
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
+
+    /// Every object a pattern's object types are matched against, observation by observation
+    /// (for indexes that pick candidate patterns before evaluating them).
+    pub fn objects(&self) -> impl Iterator<Item = &Value> {
+        self.items.iter().flat_map(|o| o.objects.iter())
+    }
 }
 
 /// One way the pattern matched: the observed-data that took part, in input order.
