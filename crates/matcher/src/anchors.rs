@@ -74,7 +74,10 @@ impl Anchor {
 }
 
 fn total_cost(anchors: &[Anchor]) -> u64 {
-    anchors.iter().map(Anchor::cost).fold(0, u64::saturating_add)
+    anchors
+        .iter()
+        .map(Anchor::cost)
+        .fold(0, u64::saturating_add)
 }
 
 /// The anchors of `pattern`, sorted and without duplicates.
@@ -96,7 +99,11 @@ pub(crate) fn anchors(pattern: &Pattern) -> Vec<Anchor> {
 }
 
 fn cheaper(a: Vec<Anchor>, b: Vec<Anchor>) -> Vec<Anchor> {
-    if total_cost(&b) < total_cost(&a) { b } else { a }
+    if total_cost(&b) < total_cost(&a) {
+        b
+    } else {
+        a
+    }
 }
 
 /// Walks left-nested chains in a loop (the parser builds `a OR b OR c` as `((a OR b) OR c)`),
@@ -292,10 +299,15 @@ mod tests {
             ]
         );
         assert_eq!(
-            of("[url:value LIKE '%/evil/%.php'] FOLLOWEDBY [url:value MATCHES 'x'] WITHIN 5 SECONDS"),
+            of(
+                "[url:value LIKE '%/evil/%.php'] FOLLOWEDBY [url:value MATCHES 'x'] WITHIN 5 SECONDS"
+            ),
             ["sub /evil/"]
         );
-        assert_eq!(of("[url:value LIKE 'http://x/'] "), ["eq url:value http://x/"]);
+        assert_eq!(
+            of("[url:value LIKE 'http://x/'] "),
+            ["eq url:value http://x/"]
+        );
         assert_eq!(of("[url:value LIKE '%ab%']"), ["type url"]);
         assert_eq!(of("[ipv4-addr:value NOT = '1.2.3.4']"), ["type ipv4-addr"]);
         assert_eq!(

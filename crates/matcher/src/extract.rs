@@ -63,15 +63,109 @@ const NON_FILE_HASH_LABELS: &[&str] = &["imphash", "pehash", "authentihash", "ja
 
 /// Last labels of dotted words that are file names, not domains (`cmd.exe`, `syslog.conf`).
 const FILE_EXTENSIONS: &[&str] = &[
-    "exe", "dll", "sys", "bat", "cmd", "ps1", "psm1", "vbs", "vbe", "js", "jse", "wsf", "hta",
-    "msi", "lnk", "scr", "cpl", "ocx", "drv", "json", "xml", "html", "htm", "php", "asp", "aspx",
-    "jsp", "cgi", "txt", "log", "conf", "cfg", "ini", "yml", "yaml", "toml", "py", "pyc", "rb",
-    "pl", "sh", "so", "dat", "tmp", "bak", "old", "gz", "tgz", "bz2", "xz", "rar", "7z", "tar",
-    "png", "jpg", "jpeg", "gif", "bmp", "ico", "svg", "pdf", "doc", "docx", "docm", "xls",
-    "xlsx", "xlsm", "ppt", "pptx", "csv", "rtf", "jar", "class", "java", "cpp", "hpp", "db",
-    "sqlite", "pem", "crt", "cer", "key", "pfx", "iso", "img", "vhd", "vhdx", "tsv", "pid",
-    "lock", "sock", "swp", "service", "socket", "timer", "mount", "target", "local", "localdomain",
-    "lan", "internal", "arpa", "invalid",
+    "exe",
+    "dll",
+    "sys",
+    "bat",
+    "cmd",
+    "ps1",
+    "psm1",
+    "vbs",
+    "vbe",
+    "js",
+    "jse",
+    "wsf",
+    "hta",
+    "msi",
+    "lnk",
+    "scr",
+    "cpl",
+    "ocx",
+    "drv",
+    "json",
+    "xml",
+    "html",
+    "htm",
+    "php",
+    "asp",
+    "aspx",
+    "jsp",
+    "cgi",
+    "txt",
+    "log",
+    "conf",
+    "cfg",
+    "ini",
+    "yml",
+    "yaml",
+    "toml",
+    "py",
+    "pyc",
+    "rb",
+    "pl",
+    "sh",
+    "so",
+    "dat",
+    "tmp",
+    "bak",
+    "old",
+    "gz",
+    "tgz",
+    "bz2",
+    "xz",
+    "rar",
+    "7z",
+    "tar",
+    "png",
+    "jpg",
+    "jpeg",
+    "gif",
+    "bmp",
+    "ico",
+    "svg",
+    "pdf",
+    "doc",
+    "docx",
+    "docm",
+    "xls",
+    "xlsx",
+    "xlsm",
+    "ppt",
+    "pptx",
+    "csv",
+    "rtf",
+    "jar",
+    "class",
+    "java",
+    "cpp",
+    "hpp",
+    "db",
+    "sqlite",
+    "pem",
+    "crt",
+    "cer",
+    "key",
+    "pfx",
+    "iso",
+    "img",
+    "vhd",
+    "vhdx",
+    "tsv",
+    "pid",
+    "lock",
+    "sock",
+    "swp",
+    "service",
+    "socket",
+    "timer",
+    "mount",
+    "target",
+    "local",
+    "localdomain",
+    "lan",
+    "internal",
+    "arpa",
+    "invalid",
 ];
 
 static REFANG: LazyLock<Regex> = LazyLock::new(|| {
@@ -87,8 +181,9 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)[a-z0-9._%+\-]+@(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\b")
         .expect("a fixed expression")
 });
-static IPV4: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b").expect("a fixed expression"));
+static IPV4: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b").expect("a fixed expression")
+});
 static IPV6: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*").expect("a fixed expression")
 });
@@ -297,7 +392,8 @@ fn raw(line: &str, out: &mut Collected) {
         // Not part of a longer dotted number (`1.2.3.4.5`, a version or an OID).
         let before = char_before(text, m.start());
         let after = text.get(m.end()..).unwrap_or("");
-        let dotted_on = after.starts_with('.') && after[1..].starts_with(|c: char| c.is_ascii_digit());
+        let dotted_on =
+            after.starts_with('.') && after[1..].starts_with(|c: char| c.is_ascii_digit());
         if before == Some('.') || dotted_on {
             continue;
         }
@@ -347,14 +443,20 @@ fn raw(line: &str, out: &mut Collected) {
             },
             None => by_length,
         };
-        out.push(Observable::file_hash(algorithm, m.as_str().to_ascii_lowercase()));
+        out.push(Observable::file_hash(
+            algorithm,
+            m.as_str().to_ascii_lowercase(),
+        ));
     }
     for m in DOMAIN.find_iter(text) {
         if taken.overlaps(m.start(), m.end()) {
             continue;
         }
         // Paths (`C:\Windows\cmd.exe`, `/etc/x.conf`) and parts of longer names are not domains.
-        if matches!(char_before(text, m.start()), Some('\\' | '/' | '@' | '-' | '.' | '_')) {
+        if matches!(
+            char_before(text, m.start()),
+            Some('\\' | '/' | '@' | '-' | '.' | '_')
+        ) {
             continue;
         }
         if matches!(char_at(text, m.end()), Some('_' | '@')) {

@@ -323,10 +323,7 @@ impl<M> IndicatorIndex<M> {
             if !add && !self.types.contains_key(object_type.as_str()) {
                 continue;
             }
-            let ti = self
-                .types
-                .entry(object_type.as_str().into())
-                .or_default();
+            let ti = self.types.entry(object_type.as_str().into()).or_default();
             let Some(path) = path else {
                 type_anchored = true;
                 if add {
@@ -352,7 +349,10 @@ impl<M> IndicatorIndex<M> {
                 Anchor::Equals { value, .. } => {
                     count(&mut stats.equals_anchors);
                     if add {
-                        pi.equals.entry(value.as_str().into()).or_default().push(slot);
+                        pi.equals
+                            .entry(value.as_str().into())
+                            .or_default()
+                            .push(slot);
                     } else if let Some(p) = pi.equals.get_mut(value.as_str()) {
                         p.remove(slot);
                         if p.is_empty() {
@@ -473,11 +473,7 @@ impl<M> IndicatorIndex<M> {
 
     /// The indicators, active at `at`, that `observations` match, with the observed-data of
     /// one match each.
-    pub fn match_observations(
-        &self,
-        observations: &Observations,
-        at: Timestamp,
-    ) -> Matches<'_, M> {
+    pub fn match_observations(&self, observations: &Observations, at: Timestamp) -> Matches<'_, M> {
         let mut candidates = Vec::new();
         for object in observations.objects() {
             self.probe_object(object, &mut candidates);
@@ -494,10 +490,7 @@ impl<M> IndicatorIndex<M> {
                     observed_data_ids: m.observed_data_ids,
                 }),
                 Ok(None) => {}
-                Err(error) => out.incomplete.push(Incomplete {
-                    key: &e.key,
-                    error,
-                }),
+                Err(error) => out.incomplete.push(Incomplete { key: &e.key, error }),
             }
         }
         out
@@ -509,10 +502,12 @@ impl<M> IndicatorIndex<M> {
     }
 }
 
-fn link_net<P: prefix_trie::Prefix>(trie: &mut PrefixMap<P, Postings>, net: P, slot: u32, add: bool)
-where
-    P: Copy,
-{
+fn link_net<P: prefix_trie::Prefix + Copy>(
+    trie: &mut PrefixMap<P, Postings>,
+    net: P,
+    slot: u32,
+    add: bool,
+) {
     if add {
         trie.entry(net).or_default().push(slot);
     } else if let Some(p) = trie.get_mut(&net) {

@@ -25,6 +25,6 @@ mod substrings;
 
 pub use anchors::{MAX_ANCHORS_PER_INDICATOR, MIN_SUBSTRING_LEN};
 pub use index::{
-    Hit, IndexError, IndexStats, Incomplete, Indicator, IndicatorIndex, IndicatorKey, Matches,
+    Hit, Incomplete, IndexError, IndexStats, Indicator, IndicatorIndex, IndicatorKey, Matches,
 };
 pub use observable::{Observable, normalize_hash_algorithm};

@@ -189,6 +189,9 @@ mod tests {
         assert_eq!(Observable::new("file", "evil.exe").property, ["name"]);
         let at: Timestamp = "2026-01-02T03:04:05.5Z".parse().unwrap();
         assert_eq!(o.to_observations(at).unwrap().len(), 1);
-        assert_eq!(o.to_string(), "file:hashes.MD5=d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(
+            o.to_string(),
+            "file:hashes.MD5=d41d8cd98f00b204e9800998ecf8427e"
+        );
     }
 }

@@ -111,8 +111,7 @@ impl SubstringIndex {
         let mut seen = FastMap::<Box<str>, ()>::default();
         let mut out = Vec::new();
         for literal in it {
-            if self.postings.contains_key(&literal) && seen.insert(literal.clone(), ()).is_none()
-            {
+            if self.postings.contains_key(&literal) && seen.insert(literal.clone(), ()).is_none() {
                 out.push(literal);
             } else {
                 self.stale = self.stale.saturating_sub(1);
