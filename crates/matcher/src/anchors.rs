@@ -13,6 +13,9 @@
 //! - `ISSUBSET 'block'` holds only for an address or block inside it: an [`Anchor::Subnet`].
 //! - `LIKE` holds only for strings containing each literal run of its operand: the longest
 //!   run, when at least [`MIN_SUBSTRING_LEN`] bytes, is an [`Anchor::Substring`].
+//! - `MATCHES` holds only for strings containing the longest literal every match of the
+//!   expression contains (read from its syntax tree), when at least [`MIN_SUBSTRING_LEN`]
+//!   bytes: an [`Anchor::Substring`] too.
 //! - Any other comparison (negated ones included) still needs an object of its type:
 //!   [`Anchor::Type`].
 
@@ -20,6 +23,7 @@ use std::net::IpAddr;
 use std::str::FromStr;
 
 use ipnet::IpNet;
+use regex_syntax::hir::{Hir, HirKind};
 use tanseeq_pattern::{ComparisonExpr, Literal, ObjectPath, ObservationExpr, Operator, Pattern};
 use tanseeq_pattern::{PathStep, PropTest};
 
@@ -239,6 +243,16 @@ fn test(t: &PropTest) -> Option<Vec<Anchor>> {
                 }]
             })
         }
+        Operator::Matches(source) => {
+            let literal = required_literal(source)?;
+            (literal.len() >= MIN_SUBSTRING_LEN).then(|| {
+                vec![Anchor::Substring {
+                    object_type: object_type.clone(),
+                    path: path.clone(),
+                    literal,
+                }]
+            })
+        }
         Operator::IsSubset(net) => parse_net(net).map(|net| {
             vec![Anchor::Subnet {
                 object_type: object_type.clone(),
@@ -246,6 +260,51 @@ fn test(t: &PropTest) -> Option<Vec<Anchor>> {
                 net: net.trunc(),
             }]
         }),
+        _ => None,
+    }
+}
+
+/// The longest literal every match of the regular expression `source` contains, read from
+/// its syntax tree with the `regex` crate's default flags (as the evaluator compiles it).
+fn required_literal(source: &str) -> Option<String> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(source)
+        .ok()?;
+    longest_required(&hir)
+}
+
+fn longest_required(hir: &Hir) -> Option<String> {
+    match hir.kind() {
+        HirKind::Literal(l) => std::str::from_utf8(&l.0).ok().map(str::to_string),
+        HirKind::Capture(c) => longest_required(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => longest_required(&r.sub),
+        HirKind::Concat(parts) => {
+            let mut best: Option<String> = None;
+            let mut keep = |candidate: Option<String>| {
+                if let Some(c) = candidate
+                    && best.as_ref().is_none_or(|b| c.len() > b.len())
+                {
+                    best = Some(c);
+                }
+            };
+            // Adjacent literals form one longer run.
+            let mut run = String::new();
+            for part in parts {
+                match part.kind() {
+                    HirKind::Literal(l) => match std::str::from_utf8(&l.0) {
+                        Ok(text) => run.push_str(text),
+                        Err(_) => keep(Some(std::mem::take(&mut run))),
+                    },
+                    _ => {
+                        keep(Some(std::mem::take(&mut run)));
+                        keep(longest_required(part));
+                    }
+                }
+            }
+            keep(Some(run));
+            best.filter(|b| !b.is_empty())
+        }
         _ => None,
     }
 }
@@ -309,6 +368,17 @@ mod tests {
             ["eq url:value http://x/"]
         );
         assert_eq!(of("[url:value LIKE '%ab%']"), ["type url"]);
+        assert_eq!(
+            of(r"[url:value MATCHES '^https?://[a-z]+\\.example/(gate|panel)-x+/admin']"),
+            ["sub .example/"]
+        );
+        assert_eq!(
+            of(r"[url:value MATCHES 'evil\\.example']"),
+            ["sub evil.example"]
+        );
+        assert_eq!(of("[url:value MATCHES '(?i)evil']"), ["type url"]);
+        assert_eq!(of("[url:value MATCHES 'a(bcd)*e']"), ["type url"]);
+        assert_eq!(of("[url:value MATCHES '(abcd)+e']"), ["sub abcd"]);
         assert_eq!(of("[ipv4-addr:value NOT = '1.2.3.4']"), ["type ipv4-addr"]);
         assert_eq!(
             of("[email-message:from_ref.value = 'a@b.c']"),

@@ -181,7 +181,7 @@ fn remove_and_replace() {
             "[domain-name:value = 'evil.example' OR url:value LIKE '%/payload/%']",
         ),
         ("c", "[ipv4-addr:value ISSUBSET '198.51.100.0/24']"),
-        ("d", "[url:value MATCHES '^https?://evil']"),
+        ("d", "[url:value NOT LIKE '%benign%']"),
     ]);
     let domain = Observable::new("domain-name", "evil.example");
     let url = Observable::new("url", "https://evil.example/payload/x.bin");
