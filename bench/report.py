@@ -3,7 +3,8 @@
 import json
 import sys
 
-PHASES = [("ingest", "objects/s"), ("read", "objects/s"), ("get1", "requests/s"), ("get8", "requests/s")]
+PHASES = [("ingest", "objects/s"), ("read", "objects/s"), ("readp", "objects/s"),
+          ("get1", "requests/s"), ("get8", "requests/s")]
 TARGETS = {"ingest": 50_000, "read": 100_000, "get8": 10_000}
 
 
@@ -58,6 +59,44 @@ def main():
             ratio = b["per_second"] / a["per_second"]
             verdict = "ok" if ratio >= 0.8 else "BELOW"
             print(f"- {phase}: n=1,000,000 is {ratio:.0%} of n=10,000 (target ≥ 80 %) {verdict}")
+    pg_sizes = sorted({n for (label, n, _) in results if label.startswith("tanseeq-pg")})
+    if pg_sizes:
+        print()
+        print("## The same node on PostgreSQL: one and two `serve` processes on one database")
+        print()
+        print("| n | phase | unit | embedded (1 process) | PostgreSQL, 1 process | PostgreSQL, 2 processes | 2 / 1 |")
+        print("|---:|---|---|---:|---:|---:|---:|")
+        for n in pg_sizes:
+            for phase, unit in PHASES:
+                cells = [results.get((label, n, phase)) for label in ("tanseeq", "tanseeq-pg-1p", "tanseeq-pg-2p")]
+                if not any(cells):
+                    continue
+
+                def rate(r):
+                    if not r:
+                        return "—"
+                    if not r.get("finished") or not r.get("ok"):
+                        return f"{r.get('per_second', 0):,.0f} (not ok)"
+                    return f"{r['per_second']:,.0f}"
+
+                one, two = cells[1], cells[2]
+                ratio = ""
+                if one and two and one.get("per_second"):
+                    ratio = f"{two['per_second'] / one['per_second']:.2f}×"
+                print(f"| {n:,} | {phase} | {unit} | {' | '.join(rate(c) for c in cells)} | {ratio} |")
+        print()
+        print("Targets for PostgreSQL:")
+        for n in pg_sizes:
+            ingest = results.get(("tanseeq-pg-1p", n, "ingest"))
+            if ingest:
+                verdict = "ok" if ingest["per_second"] >= 20_000 else "BELOW"
+                print(f"- ingest at n={n:,}, one process: {ingest['per_second']:,.0f} objects/s (target ≥ 20,000) {verdict}")
+            one = results.get(("tanseeq-pg-1p", n, "readp"))
+            two = results.get(("tanseeq-pg-2p", n, "readp"))
+            if one and two and one.get("per_second"):
+                ratio = two["per_second"] / one["per_second"]
+                verdict = "ok" if ratio >= 1.6 else "BELOW"
+                print(f"- paged reads at n={n:,}: two processes {ratio:.2f}× one (target ≥ 1.6×) {verdict}")
     for r in imports:
         mb = r["bytes"] / 1024 / 1024
         rss = r["max_rss_kb"] / 1024

@@ -25,6 +25,8 @@ const TAXII: &str = "application/taxii+json;version=2.1";
 enum Phase {
     Ingest,
     Read,
+    /// `--readers` paged reads of the whole collection at once, spread over every server.
+    Readp,
     Get1,
     Get8,
 }
@@ -41,6 +43,13 @@ struct Args {
     /// Full URL of the API root, e.g. http://127.0.0.1:8080/api/
     #[arg(long)]
     api_root_url: String,
+    /// The same API root served by further processes of the same node (repeatable): ingest
+    /// envelopes, `readp` readers and single GETs are spread over all of them in turn.
+    #[arg(long = "also-api-root-url", value_name = "URL")]
+    more_api_root_urls: Vec<String>,
+    /// Concurrent whole-collection readers in the `readp` phase.
+    #[arg(long, default_value_t = 4)]
+    readers: usize,
     /// Collection id (must be readable and writable; ideally empty).
     #[arg(long)]
     collection: String,
@@ -259,8 +268,10 @@ impl Progress {
 struct Ctx {
     args: Args,
     client: Client,
-    api_root: String,
     objects_url: String,
+    /// The API root and objects URLs on every server (the first are `api_root`, `objects_url`).
+    api_roots: Vec<String>,
+    objects_urls: Vec<String>,
 }
 
 impl Ctx {
@@ -376,6 +387,7 @@ async fn read_status(resp: reqwest::Response) -> Result<Status, String> {
 async fn ingest_one(
     ctx: &Ctx,
     prog: &Progress,
+    server: usize,
     body: Vec<u8>,
     count: u64,
     done: &AtomicU64,
@@ -387,7 +399,7 @@ async fn ingest_one(
         attempt += 1;
         let r = ctx
             .client
-            .post(&ctx.objects_url)
+            .post(&ctx.objects_urls[server])
             .header(header::ACCEPT, TAXII)
             .header(header::CONTENT_TYPE, TAXII)
             .basic_auth(&ctx.args.user, Some(&ctx.args.password))
@@ -405,7 +417,7 @@ async fn ingest_one(
     };
     prog.requests.fetch_add(1, Ordering::Relaxed);
     let mut st = read_status(resp).await?;
-    let status_url = format!("{}status/{}/", ctx.api_root, st.id);
+    let status_url = format!("{}status/{}/", ctx.api_roots[server], st.id);
     let mut wait = Duration::from_millis(20);
     while st.status != "complete" {
         if prog.stop.load(Ordering::Relaxed) {
@@ -447,7 +459,7 @@ async fn phase_ingest(ctx: Arc<Ctx>, objs: &[Indicator], prog: Arc<Progress>) ->
             )
         })
         .collect();
-    let queue = Arc::new(std::sync::Mutex::new(bodies.into_iter()));
+    let queue = Arc::new(std::sync::Mutex::new(bodies.into_iter().enumerate()));
     let succeeded = Arc::new(AtomicU64::new(0));
     let inflight = ctx.args.inflight.max(1);
     let n = objs.len() as u64;
@@ -462,8 +474,14 @@ async fn phase_ingest(ctx: Arc<Ctx>, objs: &[Indicator], prog: Arc<Progress>) ->
                 set.spawn(async move {
                     loop {
                         let next = queue.lock().unwrap().next();
-                        let Some((body, count)) = next else { break };
-                        if let Err(e) = ingest_one(&ctx, &prog, body, count, &succeeded).await {
+                        let Some((index, (body, count))) = next else {
+                            break;
+                        };
+                        // Envelopes go to the node's processes in turn.
+                        let server = index % ctx.objects_urls.len();
+                        if let Err(e) =
+                            ingest_one(&ctx, &prog, server, body, count, &succeeded).await
+                        {
                             prog.error(e);
                             prog.stop.store(true, Ordering::Relaxed);
                             break;
@@ -517,130 +535,185 @@ fn urlencode(s: &str) -> String {
 }
 
 async fn phase_read(ctx: Arc<Ctx>, objs: &[Indicator], prog: Arc<Progress>) -> PhaseResult {
-    let expected: HashSet<String> = objs.iter().map(|o| o.id.clone()).collect();
-    let limit = ctx.args.page_limit;
+    let expected: Arc<HashSet<String>> = Arc::new(objs.iter().map(|o| o.id.clone()).collect());
     let fut = {
         let (ctx, prog) = (ctx.clone(), prog.clone());
         async move {
-            let mut notes = vec![];
-            let base = format!("{}?limit={limit}", ctx.objects_url);
-            let mut url = base.clone();
-            let mut seen: HashSet<String> = HashSet::with_capacity(expected.len());
-            let mut dups = 0u64;
-            let mut pages = 0u64;
-            let mut capped = false;
             let t0 = Instant::now();
-            loop {
-                let mut resp = ctx.get(&ctx.client, &url).send().await;
-                if matches!(&resp, Err(e) if !e.is_timeout()) {
-                    prog.retries.fetch_add(1, Ordering::Relaxed);
-                    resp = ctx.get(&ctx.client, &url).send().await;
-                }
-                let resp = match resp {
-                    Ok(r) => r,
-                    Err(e) => {
-                        prog.error(format!("GET {url}: {}", chain(&e)));
-                        return (t0, None, notes, false);
-                    }
-                };
-                prog.requests.fetch_add(1, Ordering::Relaxed);
-                let code = resp.status();
-                let date_added_last = resp
-                    .headers()
-                    .get("X-TAXII-Date-Added-Last")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned);
-                let body = match resp.bytes().await {
-                    Ok(b) => b,
-                    Err(e) => {
-                        prog.error(format!("reading page: {}", chain(&e)));
-                        return (t0, None, notes, false);
-                    }
-                };
-                if code != StatusCode::OK {
-                    prog.error(format!(
-                        "GET {url}: HTTP {code}: {}",
-                        String::from_utf8_lossy(&body[..body.len().min(300)])
-                    ));
-                    return (t0, None, notes, false);
-                }
-                let env: Envelope<IdOnly> = match serde_json::from_slice(&body) {
-                    Ok(e) => e,
-                    Err(e) => {
-                        prog.error(format!("bad envelope: {}", chain(&e)));
-                        return (t0, None, notes, false);
-                    }
-                };
-                pages += 1;
-                if env.objects.len() > limit {
-                    notes.push(format!(
-                        "WARNING: page of {} objects exceeds limit={limit}",
-                        env.objects.len()
-                    ));
-                }
-                if env.more && env.objects.len() < limit && !capped {
-                    capped = true;
-                    notes.push(format!(
-                        "server returned {} objects per page for limit={limit} (server cap?)",
-                        env.objects.len()
-                    ));
-                }
-                prog.objects
-                    .fetch_add(env.objects.len() as u64, Ordering::Relaxed);
-                for o in env.objects {
-                    if !seen.insert(o.id) {
-                        dups += 1;
-                    }
-                }
-                if !env.more {
-                    break;
-                }
-                if prog.stop.load(Ordering::Relaxed) {
-                    return (t0, None, notes, false);
-                }
-                url = match (env.next, date_added_last) {
-                    (Some(next), _) => format!("{base}&next={}", urlencode(&next)),
-                    (None, Some(last)) => {
-                        if pages == 1 {
-                            notes.push("more=true without next: paging by added_after".into());
-                        }
-                        format!("{base}&added_after={}", urlencode(&last))
-                    }
-                    (None, None) => {
-                        notes.push(
-                            "WARNING: more=true but neither next nor X-TAXII-Date-Added-Last"
-                                .into(),
-                        );
-                        break;
-                    }
-                };
-            }
-            let t1 = Instant::now();
-            let missing = expected.iter().filter(|id| !seen.contains(*id)).count();
-            let extra = seen.len() - (expected.len() - missing);
-            let total = prog.objects.load(Ordering::Relaxed);
-            notes.push(format!("{pages} pages"));
-            if total as usize != expected.len() {
-                notes.push(format!(
-                    "WARNING: read {total} objects, expected {}",
-                    expected.len()
-                ));
-            }
-            if dups > 0 {
-                notes.push(format!("WARNING: {dups} duplicate objects across pages"));
-            }
-            if missing > 0 {
-                notes.push(format!("WARNING: {missing} generated objects missing"));
-            }
-            if extra > 0 {
-                notes.push(format!(
-                    "{extra} objects not generated by this run (collection not empty?)"
-                ));
-            }
-            (t0, Some(t1), notes, missing == 0 && dups == 0)
+            let (notes, ok) =
+                read_all(ctx.clone(), ctx.objects_url.clone(), expected, prog.clone()).await;
+            (t0, ok.then(Instant::now), notes, ok)
         }
     };
     run_phase(&ctx, "read", 1, prog, fut).await
+}
+
+/// `--readers` whole-collection paged reads at once, reader i on server i mod servers: the
+/// throughput of a node's processes together.
+async fn phase_read_parallel(
+    ctx: Arc<Ctx>,
+    objs: &[Indicator],
+    prog: Arc<Progress>,
+) -> PhaseResult {
+    let expected: Arc<HashSet<String>> = Arc::new(objs.iter().map(|o| o.id.clone()).collect());
+    let readers = ctx.args.readers.max(1);
+    let fut = {
+        let (ctx, prog) = (ctx.clone(), prog.clone());
+        async move {
+            let t0 = Instant::now();
+            let tasks: Vec<_> = (0..readers)
+                .map(|i| {
+                    let url = ctx.objects_urls[i % ctx.objects_urls.len()].clone();
+                    tokio::spawn(read_all(ctx.clone(), url, expected.clone(), prog.clone()))
+                })
+                .collect();
+            let mut notes = vec![format!(
+                "{readers} readers over {} server process(es)",
+                ctx.objects_urls.len()
+            )];
+            let mut all_ok = true;
+            for task in tasks {
+                match task.await {
+                    Ok((reader_notes, ok)) => {
+                        all_ok &= ok;
+                        if !ok {
+                            notes.extend(reader_notes);
+                        }
+                    }
+                    Err(e) => {
+                        all_ok = false;
+                        notes.push(format!("reader task: {e}"));
+                    }
+                }
+            }
+            (t0, all_ok.then(Instant::now), notes, all_ok)
+        }
+    };
+    run_phase(&ctx, "readp", readers, prog, fut).await
+}
+
+/// Reads a whole collection page by page from one server, following `next`; checks that every
+/// expected object came exactly once.
+async fn read_all(
+    ctx: Arc<Ctx>,
+    objects_url: String,
+    expected: Arc<HashSet<String>>,
+    prog: Arc<Progress>,
+) -> (Vec<String>, bool) {
+    let limit = ctx.args.page_limit;
+    let mut notes = vec![];
+    let base = format!("{objects_url}?limit={limit}");
+    let mut url = base.clone();
+    let mut seen: HashSet<String> = HashSet::with_capacity(expected.len());
+    let mut dups = 0u64;
+    let mut pages = 0u64;
+    let mut capped = false;
+    let mut read = 0u64;
+    loop {
+        let mut resp = ctx.get(&ctx.client, &url).send().await;
+        if matches!(&resp, Err(e) if !e.is_timeout()) {
+            prog.retries.fetch_add(1, Ordering::Relaxed);
+            resp = ctx.get(&ctx.client, &url).send().await;
+        }
+        let resp = match resp {
+            Ok(r) => r,
+            Err(e) => {
+                prog.error(format!("GET {url}: {}", chain(&e)));
+                return (notes, false);
+            }
+        };
+        prog.requests.fetch_add(1, Ordering::Relaxed);
+        let code = resp.status();
+        let date_added_last = resp
+            .headers()
+            .get("X-TAXII-Date-Added-Last")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = match resp.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                prog.error(format!("reading page: {}", chain(&e)));
+                return (notes, false);
+            }
+        };
+        if code != StatusCode::OK {
+            prog.error(format!(
+                "GET {url}: HTTP {code}: {}",
+                String::from_utf8_lossy(&body[..body.len().min(300)])
+            ));
+            return (notes, false);
+        }
+        let env: Envelope<IdOnly> = match serde_json::from_slice(&body) {
+            Ok(e) => e,
+            Err(e) => {
+                prog.error(format!("bad envelope: {}", chain(&e)));
+                return (notes, false);
+            }
+        };
+        pages += 1;
+        if env.objects.len() > limit {
+            notes.push(format!(
+                "WARNING: page of {} objects exceeds limit={limit}",
+                env.objects.len()
+            ));
+        }
+        if env.more && env.objects.len() < limit && !capped {
+            capped = true;
+            notes.push(format!(
+                "server returned {} objects per page for limit={limit} (server cap?)",
+                env.objects.len()
+            ));
+        }
+        read += env.objects.len() as u64;
+        prog.objects
+            .fetch_add(env.objects.len() as u64, Ordering::Relaxed);
+        for o in env.objects {
+            if !seen.insert(o.id) {
+                dups += 1;
+            }
+        }
+        if !env.more {
+            break;
+        }
+        if prog.stop.load(Ordering::Relaxed) {
+            return (notes, false);
+        }
+        url = match (env.next, date_added_last) {
+            (Some(next), _) => format!("{base}&next={}", urlencode(&next)),
+            (None, Some(last)) => {
+                if pages == 1 {
+                    notes.push("more=true without next: paging by added_after".into());
+                }
+                format!("{base}&added_after={}", urlencode(&last))
+            }
+            (None, None) => {
+                notes
+                    .push("WARNING: more=true but neither next nor X-TAXII-Date-Added-Last".into());
+                break;
+            }
+        };
+    }
+    let missing = expected.iter().filter(|id| !seen.contains(*id)).count();
+    let extra = seen.len() - (expected.len() - missing);
+    notes.push(format!("{pages} pages"));
+    if read as usize != expected.len() {
+        notes.push(format!(
+            "WARNING: read {read} objects, expected {}",
+            expected.len()
+        ));
+    }
+    if dups > 0 {
+        notes.push(format!("WARNING: {dups} duplicate objects across pages"));
+    }
+    if missing > 0 {
+        notes.push(format!("WARNING: {missing} generated objects missing"));
+    }
+    if extra > 0 {
+        notes.push(format!(
+            "{extra} objects not generated by this run (collection not empty?)"
+        ));
+    }
+    (notes, missing == 0 && dups == 0)
 }
 
 // ----------------------------------------------------------- single GETs ---
@@ -712,10 +785,11 @@ async fn phase_get(
         vec![]
     } else {
         (0..ctx.args.get_count)
-            .map(|_| {
+            .enumerate()
+            .map(|(i, _)| {
                 format!(
                     "{}{}/",
-                    ctx.objects_url,
+                    ctx.objects_urls[i % ctx.objects_urls.len()],
                     objs[rng.random_range(0..objs.len())].id
                 )
             })
@@ -785,19 +859,34 @@ async fn main() {
     }
     let api_root = args.api_root_url.clone();
     let objects_url = format!("{api_root}collections/{}/objects/", args.collection);
+    let mut api_roots = vec![api_root];
+    for url in &args.more_api_root_urls {
+        api_roots.push(if url.ends_with('/') {
+            url.clone()
+        } else {
+            format!("{url}/")
+        });
+    }
+    let objects_urls: Vec<String> = api_roots
+        .iter()
+        .map(|root| format!("{root}collections/{}/objects/", args.collection))
+        .collect();
     let objs = generate(args.n, args.seed);
     let ctx = Arc::new(Ctx {
         client: make_client(&args),
         args,
-        api_root,
         objects_url,
+        api_roots,
+        objects_urls,
     });
 
     // One authenticated request before any clock starts: a server may verify a password slowly
     // once (tanseeq: argon2id, ~40 ms) and remember it; that one-time cost is not throughput.
-    let warm_up = format!("{}collections/{}/", ctx.api_root, ctx.args.collection);
-    if let Err(e) = ctx.get(&ctx.client, &warm_up).send().await {
-        eprintln!("warm-up request failed: {}", chain(&e));
+    for root in &ctx.api_roots {
+        let warm_up = format!("{root}collections/{}/", ctx.args.collection);
+        if let Err(e) = ctx.get(&ctx.client, &warm_up).send().await {
+            eprintln!("warm-up request failed: {}", chain(&e));
+        }
     }
 
     let mut rows = vec![];
@@ -808,6 +897,7 @@ async fn main() {
         let r = match ph {
             Phase::Ingest => phase_ingest(ctx.clone(), &objs, prog).await,
             Phase::Read => phase_read(ctx.clone(), &objs, prog).await,
+            Phase::Readp => phase_read_parallel(ctx.clone(), &objs, prog).await,
             Phase::Get1 => phase_get(ctx.clone(), &objs, 1, "get1", prog).await,
             Phase::Get8 => {
                 phase_get(

@@ -599,13 +599,16 @@ impl Store for PostgresStore {
 
     async fn status(&self, api_root: &str, id: Uuid) -> Result<Option<Status>> {
         let client = self.client().await?;
-        client
-            .query_opt(
+        let statement = client
+            .prepare_cached(
                 "SELECT id, api_root, collection_id, owner_org, state, request_timestamp,
                         successes, failures, pendings
                  FROM statuses WHERE id = $1 AND api_root = $2",
-                &[&id, &api_root],
             )
+            .await
+            .map_err(backend)?;
+        client
+            .query_opt(&statement, &[&id, &api_root])
             .await
             .map_err(backend)?
             .map(|r| rows::status(&r))

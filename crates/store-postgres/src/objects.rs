@@ -94,13 +94,44 @@ impl PreparedBatch {
 
 /// A version already stored under an object's id (before or earlier in this batch).
 struct StoredVersion {
-    seq: i64,
+    /// Where the version is: a stored row, or a row of this batch not yet written.
+    place: Place,
     version: String,
     sha256: Vec<u8>,
     /// Read only when needed: when a same-version candidate's hash differs.
     raw: Option<String>,
     originator_org: Uuid,
     restricted: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Place {
+    Stored(i64),
+    /// Index into the batch's new rows.
+    New(usize),
+}
+
+/// Rows of a batch, as columns: written with one statement (`unnest` of arrays), since a
+/// round trip per object would bound ingest by the network's latency.
+#[derive(Default)]
+struct NewRows {
+    seq: Vec<Option<i64>>,
+    id: Vec<String>,
+    object_type: Vec<String>,
+    spec_version: Vec<String>,
+    version: Vec<String>,
+    created: Vec<Option<String>>,
+    modified: Vec<Option<String>>,
+    revoked: Vec<bool>,
+    created_by_ref: Vec<Option<String>>,
+    marking_refs: Vec<Option<String>>,
+    valid_from: Vec<Option<String>>,
+    valid_until: Vec<Option<String>>,
+    restricted: Vec<bool>,
+    is_first: Vec<bool>,
+    is_last: Vec<bool>,
+    sha256: Vec<Vec<u8>>,
+    raw: Vec<String>,
 }
 
 /// How one object of a batch ended.
@@ -134,17 +165,37 @@ pub(crate) async fn ingest(
 ) -> Result<IngestOutcome> {
     let PreparedBatch { batch, objects } = prepared;
     let tx = client.transaction().await.map_err(backend)?;
-    let collection = collection_key(&*tx, batch.collection_id).await?;
+    // Statements of every ingest are prepared once per connection: a round trip each saved.
+    let find_collection = tx
+        .prepare_cached("SELECT key FROM collections WHERE id = $1")
+        .await
+        .map_err(backend)?;
+    let collection: i64 = match tx
+        .query_opt(&find_collection, &[&batch.collection_id])
+        .await
+        .map_err(backend)?
+    {
+        Some(row) => rows::get(&row, 0)?,
+        None => {
+            return Err(StoreError::NotFound {
+                what: format!("collection {}", batch.collection_id),
+            });
+        }
+    };
     // date_added only grows, even if the database's clock steps back: the last value plus one
     // at least. Taken with the row lock, held until commit.
     // A copied batch keeps its source's date_added; the clock still moves past it.
     let date_added: i64 = match &batch.replica {
         None => rows::get(
             &tx.query_one(
-                "UPDATE clock SET last_date_added = GREATEST(
-                     last_date_added + 1,
-                     floor(extract(epoch FROM clock_timestamp()) * 1000000)::bigint)
-                 RETURNING last_date_added",
+                &tx.prepare_cached(
+                    "UPDATE clock SET last_date_added = GREATEST(
+                         last_date_added + 1,
+                         floor(extract(epoch FROM clock_timestamp()) * 1000000)::bigint)
+                     RETURNING last_date_added",
+                )
+                .await
+                .map_err(backend)?,
                 &[],
             )
             .await
@@ -179,12 +230,15 @@ pub(crate) async fn ingest(
         .map(|o| o.object.header.id.as_str())
         .collect();
     let mut existing: HashMap<String, Vec<StoredVersion>> = HashMap::new();
-    for row in tx
-        .query(
+    let stored_versions = tx
+        .prepare_cached(
             "SELECT seq, id, version, sha256, originator_org, restricted FROM objects
              WHERE collection_key = $1 AND id = ANY($2) ORDER BY seq",
-            &[&collection, &ids],
         )
+        .await
+        .map_err(backend)?;
+    for row in tx
+        .query(&stored_versions, &[&collection, &ids])
         .await
         .map_err(backend)?
     {
@@ -192,7 +246,7 @@ pub(crate) async fn ingest(
             .entry(rows::get(&row, 1)?)
             .or_default()
             .push(StoredVersion {
-                seq: rows::get(&row, 0)?,
+                place: Place::Stored(rows::get(&row, 0)?),
                 version: rows::get(&row, 2)?,
                 sha256: rows::get(&row, 3)?,
                 raw: None,
@@ -201,19 +255,6 @@ pub(crate) async fn ingest(
             });
     }
 
-    let insert = tx
-        .prepare_cached(
-            "INSERT INTO objects (collection_key, id, type, spec_version, version, created,
-                    modified, revoked, created_by_ref, marking_refs, valid_from, valid_until,
-                    date_added, originator_org, restricted, is_first, is_last, sha256, raw, seq)
-             OVERRIDING SYSTEM VALUE
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                    $17, $18, $19,
-                    COALESCE($20, nextval(pg_get_serial_sequence('objects', 'seq'))))
-             RETURNING seq",
-        )
-        .await
-        .map_err(backend)?;
     let raw_of = tx
         .prepare_cached("SELECT raw FROM objects WHERE seq = $1")
         .await
@@ -224,6 +265,9 @@ pub(crate) async fn ingest(
     let keep_status = batch.keep_status;
     let mut failures = batch.rejected;
     let mut duplicates = 0u64;
+    let mut new_rows = NewRows::default();
+    let mut clear_first: Vec<i64> = Vec::new();
+    let mut clear_last: Vec<i64> = Vec::new();
     for (index, prepared) in objects.into_iter().enumerate() {
         // NULL: the next number of the sequence.
         let copied_seq: Option<i64> = copied_seqs.get(index).copied();
@@ -256,11 +300,10 @@ pub(crate) async fn ingest(
                     found = Some(stored.version.clone());
                     break;
                 }
-                if stored.raw.is_none() {
-                    let row = tx
-                        .query_one(&raw_of, &[&stored.seq])
-                        .await
-                        .map_err(backend)?;
+                if stored.raw.is_none()
+                    && let Place::Stored(seq) = stored.place
+                {
+                    let row = tx.query_one(&raw_of, &[&seq]).await.map_err(backend)?;
                     stored.raw = Some(rows::get(&row, 0)?);
                 }
                 if stored
@@ -311,67 +354,56 @@ pub(crate) async fn ingest(
         let is_first = first.is_none_or(|f| version.sortable < f.version);
         let is_last = last.is_none_or(|l| version.sortable > l.version);
         if is_first && let Some(f) = first {
-            tx.execute(
-                "UPDATE objects SET is_first = FALSE WHERE seq = $1",
-                &[&f.seq],
-            )
-            .await
-            .map_err(backend)?;
+            match f.place {
+                Place::Stored(seq) => clear_first.push(seq),
+                Place::New(row) => new_rows.is_first[row] = false,
+            }
         }
         if is_last && let Some(l) = last {
-            tx.execute(
-                "UPDATE objects SET is_last = FALSE WHERE seq = $1",
-                &[&l.seq],
-            )
-            .await
-            .map_err(backend)?;
+            match l.place {
+                Place::Stored(seq) => clear_last.push(seq),
+                Place::New(row) => new_rows.is_last[row] = false,
+            }
         }
-        let row = tx
-            .query_one(
-                &insert,
-                &[
-                    &collection,
-                    &header.id,
-                    &header.object_type,
-                    &header.spec_version,
-                    &version.sortable,
-                    &prepared.created,
-                    &prepared.modified,
-                    &header.revoked,
-                    &header.created_by_ref,
-                    &prepared.markings,
-                    &prepared.valid_from,
-                    &prepared.valid_until,
-                    &date_added,
-                    &poster,
-                    &object.restricted,
-                    &is_first,
-                    &is_last,
-                    &prepared.digest.as_slice(),
-                    &object.raw,
-                    &copied_seq,
-                ],
-            )
-            .await
-            .map_err(|e| {
-                if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
-                    StoreError::AlreadyExists {
-                        what: format!("{} version {}", header.id, version.display()),
-                    }
-                } else {
-                    backend(e)
-                }
-            })?;
         versions.push(StoredVersion {
-            seq: rows::get(&row, 0)?,
+            place: Place::New(new_rows.id.len()),
             version: version.sortable.clone(),
             sha256: prepared.digest.to_vec(),
             raw: Some(object.raw.clone()),
             originator_org: poster,
             restricted: object.restricted,
         });
+        let rows = &mut new_rows;
+        rows.seq.push(copied_seq);
+        rows.id.push(header.id.clone());
+        rows.object_type.push(header.object_type.clone());
+        rows.spec_version.push(header.spec_version.clone());
+        rows.version.push(version.sortable.clone());
+        rows.created.push(prepared.created.clone());
+        rows.modified.push(prepared.modified.clone());
+        rows.revoked.push(header.revoked);
+        rows.created_by_ref.push(header.created_by_ref.clone());
+        rows.marking_refs.push(prepared.markings.clone());
+        rows.valid_from.push(prepared.valid_from.clone());
+        rows.valid_until.push(prepared.valid_until.clone());
+        rows.restricted.push(object.restricted);
+        rows.is_first.push(is_first);
+        rows.is_last.push(is_last);
+        rows.sha256.push(prepared.digest.to_vec());
+        rows.raw.push(object.raw.clone());
         successes.push(StatusDetail::new(&header.id, shown(&version), None));
     }
+
+    write_rows(
+        &tx,
+        collection,
+        date_added,
+        poster,
+        &new_rows,
+        &clear_first,
+        &clear_last,
+    )
+    .await?;
 
     let status = Status {
         id: batch.status_id,
@@ -403,6 +435,98 @@ pub(crate) async fn ingest(
         duplicates,
         status,
     })
+}
+
+/// Clears the first/last flags of stored versions that new ones displaced, then inserts the
+/// new rows. Rows without a given sequence number take the next ones in batch order.
+async fn write_rows(
+    tx: &deadpool_postgres::Transaction<'_>,
+    collection: i64,
+    date_added: i64,
+    poster: Uuid,
+    rows: &NewRows,
+    clear_first: &[i64],
+    clear_last: &[i64],
+) -> Result<()> {
+    if !clear_first.is_empty() {
+        let statement = tx
+            .prepare_cached("UPDATE objects SET is_first = FALSE WHERE seq = ANY($1)")
+            .await
+            .map_err(backend)?;
+        tx.execute(&statement, &[&clear_first])
+            .await
+            .map_err(backend)?;
+    }
+    if !clear_last.is_empty() {
+        let statement = tx
+            .prepare_cached("UPDATE objects SET is_last = FALSE WHERE seq = ANY($1)")
+            .await
+            .map_err(backend)?;
+        tx.execute(&statement, &[&clear_last])
+            .await
+            .map_err(backend)?;
+    }
+    if rows.id.is_empty() {
+        return Ok(());
+    }
+    // `WITH ORDINALITY … ORDER BY` keeps batch order for the sequence numbers drawn.
+    let statement = tx
+        .prepare_cached(
+            "INSERT INTO objects (seq, collection_key, id, type, spec_version, version, created,
+                    modified, revoked, created_by_ref, marking_refs, valid_from, valid_until,
+                    date_added, originator_org, restricted, is_first, is_last, sha256, raw)
+             OVERRIDING SYSTEM VALUE
+             SELECT COALESCE(r.seq, nextval(pg_get_serial_sequence('objects', 'seq'))),
+                    $1, r.id, r.type, r.spec_version, r.version, r.created, r.modified,
+                    r.revoked, r.created_by_ref, r.marking_refs, r.valid_from, r.valid_until,
+                    $2, $3, r.restricted, r.is_first, r.is_last, r.sha256, r.raw
+             FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[],
+                         $9::text[], $10::text[], $11::boolean[], $12::text[], $13::text[],
+                         $14::text[], $15::text[], $16::boolean[], $17::boolean[],
+                         $18::boolean[], $19::bytea[], $20::text[])
+                  WITH ORDINALITY AS r(seq, id, type, spec_version, version, created,
+                         modified, revoked, created_by_ref, marking_refs, valid_from,
+                         valid_until, restricted, is_first, is_last, sha256, raw, position)
+             ORDER BY r.position",
+        )
+        .await
+        .map_err(backend)?;
+    tx.execute(
+        &statement,
+        &[
+            &collection,
+            &date_added,
+            &poster,
+            &rows.seq,
+            &rows.id,
+            &rows.object_type,
+            &rows.spec_version,
+            &rows.version,
+            &rows.created,
+            &rows.modified,
+            &rows.revoked,
+            &rows.created_by_ref,
+            &rows.marking_refs,
+            &rows.valid_from,
+            &rows.valid_until,
+            &rows.restricted,
+            &rows.is_first,
+            &rows.is_last,
+            &rows.sha256,
+            &rows.raw,
+        ],
+    )
+    .await
+    .map_err(|e| {
+        if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+            StoreError::AlreadyExists {
+                what: "an object version of this batch".into(),
+            }
+        } else {
+            backend(e)
+        }
+    })?;
+    Ok(())
 }
 
 /// Stores a status resource; its id must be new.
@@ -547,7 +671,7 @@ fn push_versions(sql: &mut Sql, versions: &VersionMatch, visibility: &Visibility
 }
 
 pub(crate) async fn query(
-    client: &tokio_postgres::Client,
+    client: &deadpool_postgres::Client,
     query: &ObjectQuery,
 ) -> Result<ObjectPage> {
     let with_raw = query.fetch == Fetch::Objects;
@@ -581,8 +705,14 @@ pub(crate) async fn query(
     let fetch = sql.bind(i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX));
     sql.push(&format!(" ORDER BY date_added, seq LIMIT {fetch}"));
 
+    // Prepared once per connection and text: the texts are few (filters bind arrays, not
+    // lists of parameters), and a prepared statement saves a round trip on every page.
+    let statement = client
+        .prepare_cached(sql.text.as_str())
+        .await
+        .map_err(backend)?;
     let found = client
-        .query(sql.text.as_str(), &sql.params())
+        .query(&statement, &sql.params())
         .await
         .map_err(backend)?;
     let mut records = Vec::with_capacity(found.len().min(limit));

@@ -69,53 +69,47 @@ pub fn token(row: &Row) -> Result<ApiToken> {
 }
 
 /// The collections of an API root (or the one with id `only`), each with its grants.
+/// Collections of an API root (or the one with id `only`) with their grants, in one round
+/// trip: this lookup is on the path of every TAXII request.
 pub async fn collections(
-    client: &tokio_postgres::Client,
+    client: &deadpool_postgres::Client,
     api_root: &str,
     only: Option<Uuid>,
 ) -> Result<Vec<Collection>> {
-    let rows = client
-        .query(
-            "SELECT id, api_root, title, description, created FROM collections
-             WHERE api_root = $1 AND ($2::uuid IS NULL OR id = $2) ORDER BY created, id",
-            &[&api_root, &only],
+    let statement = client
+        .prepare_cached(
+            "SELECT c.id, c.api_root, c.title, c.description, c.created,
+                    g.org_id, g.can_read, g.can_write
+             FROM collections c LEFT JOIN collection_grants g ON g.collection_id = c.id
+             WHERE c.api_root = $1 AND ($2::uuid IS NULL OR c.id = $2)
+             ORDER BY c.created, c.id, g.org_id",
         )
         .await
         .map_err(backend)?;
-    let mut collections = rows
-        .iter()
-        .map(|row| {
-            Ok(Collection {
-                id: get(row, 0)?,
+    let rows = client
+        .query(&statement, &[&api_root, &only])
+        .await
+        .map_err(backend)?;
+    let mut collections: Vec<Collection> = Vec::new();
+    for row in &rows {
+        let id: Uuid = get(row, 0)?;
+        if collections.last().is_none_or(|c| c.id != id) {
+            collections.push(Collection {
+                id,
                 api_root: get(row, 1)?,
                 title: get(row, 2)?,
                 description: get(row, 3)?,
                 created: timestamp_at(row, 4)?,
                 grants: Vec::new(),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    if collections.is_empty() {
-        return Ok(collections);
-    }
-    let ids: Vec<Uuid> = collections.iter().map(|c| c.id).collect();
-    let grants = client
-        .query(
-            "SELECT collection_id, org_id, can_read, can_write FROM collection_grants
-             WHERE collection_id = ANY($1) ORDER BY collection_id, org_id",
-            &[&ids],
-        )
-        .await
-        .map_err(backend)?;
-    for row in &grants {
-        let collection: Uuid = get(row, 0)?;
-        let grant = Grant {
-            org_id: get(row, 1)?,
-            read: get(row, 2)?,
-            write: get(row, 3)?,
-        };
-        if let Some(c) = collections.iter_mut().find(|c| c.id == collection) {
-            c.grants.push(grant);
+            });
+        }
+        let org_id: Option<Uuid> = get(row, 5)?;
+        if let (Some(org_id), Some(collection)) = (org_id, collections.last_mut()) {
+            collection.grants.push(Grant {
+                org_id,
+                read: get(row, 6)?,
+                write: get(row, 7)?,
+            });
         }
     }
     Ok(collections)
