@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Run a command; print its wall time in seconds and peak resident memory in KiB.
+"""Run a command; write its wall time in seconds, peak resident memory in KiB and CPU seconds
+(user + system) to OUTFILE.
 
     bench/measure.py OUTFILE -- COMMAND...
 """
@@ -15,9 +16,9 @@ def main():
     start = time.monotonic()
     code = subprocess.call(command)
     seconds = time.monotonic() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(out, "w") as f:
-        f.write(f"{seconds:.2f} {peak_kib}\n")
+        f.write(f"{seconds:.2f} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime:.2f}\n")
     sys.exit(code)
 
 

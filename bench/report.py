@@ -13,10 +13,13 @@ def main():
     header = rows[0] if rows and "machine" in rows[0] else {}
     results = {}
     imports = []
+    cpus = {}
     for r in rows:
         if r.get("phase") == "import":
             imports.append(r)
-        elif "phase" in r and "label" in r:
+        elif r.get("phase") == "cpu":
+            cpus[(r["label"], r["n"])] = r
+        elif "phase" in r and "label" in r and r["phase"] != "cpu":
             results[(r["label"], r["n"], r["phase"])] = r
     sizes = sorted({n for (_, n, _) in results})
     print(f"# TAXII node benchmark — {header.get('machine', '')}, {header.get('date', '')}, commit {header.get('commit', '')}")
@@ -59,16 +62,23 @@ def main():
             ratio = b["per_second"] / a["per_second"]
             verdict = "ok" if ratio >= 0.8 else "BELOW"
             print(f"- {phase}: n=1,000,000 is {ratio:.0%} of n=10,000 (target ≥ 80 %) {verdict}")
-    pg_sizes = sorted({n for (label, n, _) in results if label.startswith("tanseeq-pg")})
-    if pg_sizes:
+    pg_runs = sorted({(n, label[len("tanseeq-pg-1p"):]) for (label, n, _) in results
+                      if label.startswith("tanseeq-pg-1p")})
+    if pg_runs:
         print()
         print("## The same node on PostgreSQL: one and two `serve` processes on one database")
-        print()
-        print("| n | phase | unit | embedded (1 process) | PostgreSQL, 1 process | PostgreSQL, 2 processes | 2 / 1 |")
-        print("|---:|---|---|---:|---:|---:|---:|")
-        for n in pg_sizes:
+        for n, suffix in pg_runs:
+            limit = f"each serve process limited to {suffix[4:]} CPU" if suffix else "no CPU limit"
+            print()
+            print(f"n = {n:,}, {limit}:")
+            print()
+            print("| phase | unit | embedded (1 process) | PostgreSQL, 1 process | PostgreSQL, 2 processes | 2 / 1 |")
+            print("|---|---|---:|---:|---:|---:|")
+            cpu_notes = []
             for phase, unit in PHASES:
-                cells = [results.get((label, n, phase)) for label in ("tanseeq", "tanseeq-pg-1p", "tanseeq-pg-2p")]
+                cells = [results.get(("tanseeq", n, phase)) if not suffix else None,
+                         results.get((f"tanseeq-pg-1p{suffix}", n, phase)),
+                         results.get((f"tanseeq-pg-2p{suffix}", n, phase))]
                 if not any(cells):
                     continue
 
@@ -83,20 +93,31 @@ def main():
                 ratio = ""
                 if one and two and one.get("per_second"):
                     ratio = f"{two['per_second'] / one['per_second']:.2f}×"
-                print(f"| {n:,} | {phase} | {unit} | {' | '.join(rate(c) for c in cells)} | {ratio} |")
+                print(f"| {phase} | {unit} | {' | '.join(rate(c) for c in cells)} | {ratio} |")
+            for label in (f"tanseeq-pg-1p{suffix}", f"tanseeq-pg-2p{suffix}"):
+                cpu = cpus.get((label, n))
+                if cpu:
+                    cpu_notes.append(
+                        f"- CPU seconds, {label} (all phases, {cpu['wall_seconds']:.1f} s wall on "
+                        f"{header.get('machine', '?')}): serve {cpu['serve_cpu_seconds']:.1f}, "
+                        f"PostgreSQL {cpu['postgres_cpu_seconds']:.1f}, driver {cpu['driver_cpu_seconds']:.1f}")
+            if cpu_notes:
+                print()
+                print("\n".join(cpu_notes))
         print()
         print("Targets for PostgreSQL:")
-        for n in pg_sizes:
-            ingest = results.get(("tanseeq-pg-1p", n, "ingest"))
-            if ingest:
+        for n, suffix in pg_runs:
+            limit = f", serve processes limited to {suffix[4:]} CPU" if suffix else ""
+            ingest = results.get((f"tanseeq-pg-1p{suffix}", n, "ingest"))
+            if ingest and not suffix:
                 verdict = "ok" if ingest["per_second"] >= 20_000 else "BELOW"
                 print(f"- ingest at n={n:,}, one process: {ingest['per_second']:,.0f} objects/s (target ≥ 20,000) {verdict}")
-            one = results.get(("tanseeq-pg-1p", n, "readp"))
-            two = results.get(("tanseeq-pg-2p", n, "readp"))
+            one = results.get((f"tanseeq-pg-1p{suffix}", n, "readp"))
+            two = results.get((f"tanseeq-pg-2p{suffix}", n, "readp"))
             if one and two and one.get("per_second"):
                 ratio = two["per_second"] / one["per_second"]
                 verdict = "ok" if ratio >= 1.6 else "BELOW"
-                print(f"- paged reads at n={n:,}: two processes {ratio:.2f}× one (target ≥ 1.6×) {verdict}")
+                print(f"- paged reads at n={n:,}{limit}: two processes {ratio:.2f}× one (target ≥ 1.6×) {verdict}")
     for r in imports:
         mb = r["bytes"] / 1024 / 1024
         rss = r["max_rss_kb"] / 1024

@@ -502,11 +502,13 @@ impl Store for PostgresStore {
 
     async fn api_roots(&self) -> Result<Vec<ApiRoot>> {
         let client = self.client().await?;
+        // On the path of every TAXII request: prepared once per connection.
+        let statement = client
+            .prepare_cached("SELECT name, title, description FROM api_roots ORDER BY name")
+            .await
+            .map_err(backend)?;
         client
-            .query(
-                "SELECT name, title, description FROM api_roots ORDER BY name",
-                &[],
-            )
+            .query(&statement, &[])
             .await
             .map_err(backend)?
             .iter()
