@@ -20,22 +20,37 @@
 //! [`Matcher::matches`] with the observed-data ids of one match, or `None`. Semantics and
 //! limits are described in the `eval` module's documentation below ([`Matcher`]).
 //!
-//! Differences between [`StixVersion::V20`] and [`StixVersion::V21`] that are implemented:
-//! - 2.0 keywords (and `true` / `false`) are case-insensitive; 2.1 keywords are upper case and
-//!   the booleans lower case.
-//! - 2.0 allows `NOT` only before `IN`, `LIKE`, `MATCHES`, `ISSUBSET`, `ISSUPERSET`; 2.1 also
-//!   before `=`, `!=`, `<`, `<=`, `>`, `>=`.
-//! - 2.0 `WITHIN` takes an integer; 2.1 also a positive float.
-//! - 2.0 list indexes are non-negative; 2.1 also allows negative ones.
-//! - 2.0 property names may contain unquoted hyphens; 2.1 requires them to be quoted
-//!   (`hashes.'SHA-256'`). Both accept quoted names.
-//! - 2.0 `START` / `STOP` also accept a plain string holding a timestamp; 2.1 requires `t'…'`.
-//! - `EXISTS type:path` (the brief's `EXISTS` operator, written before the path, optionally
-//!   `NOT EXISTS`) is accepted only for 2.1; it is not in `STIXPattern.g4`.
+//! Differences between [`StixVersion::V20`] and [`StixVersion::V21`]: only `EXISTS`.
+//! `EXISTS type:path` (written before the path, optionally `NOT EXISTS`) is accepted only for
+//! 2.1; in 2.0 `EXISTS` is an ordinary identifier (a property may be named `EXISTS`). Every
+//! other rule is the same in both modes: keywords are upper case and the booleans lower case
+//! (`and`, `within`, `TRUE` are errors); `NOT` may precede every comparison operator,
+//! including `=`, `!=`, `<`, `<=`, `>`, `>=`; `WITHIN` takes a positive integer or float;
+//! list indexes may be negative; property names containing `-` must be quoted
+//! (`hashes.'SHA-256'`; `hashes.SHA-256` is an error); `START` / `STOP` take `t'…'`
+//! timestamps only (a plain string is an error).
 //!
-//! Not supported: the 2.0 grammar's double-quoted identifiers (`"…"`); the reserved `LAST`
-//! keyword has no syntax (as in the grammar). [`Display`](std::fmt::Display) prints 2.1
-//! syntax.
+//! Sources for the 2.0 rules: the STIX 2.0 Part 5 (Patterning, CS01, 19 July 2017)
+//! examples quote hyphenated keys (`file:hashes.'SHA-256'`, `extensions.'windows-pebinary-ext'`,
+//! as collected in `stix2patterns/test/v20/spec_examples.txt`); the rest of that
+//! specification's prose was not available when this was written, so the other rules follow
+//! the OASIS reference implementation every peer validates with, `stix2-patterns` 2.1.2:
+//! its 2.0 grammar (`stix2patterns/v20/grammars`, the 2.1 `STIXPattern.g4` without
+//! `EXISTS`) and its 2.0 tests (`test/v20/test_validator.py`: "keywords must be uppercase",
+//! `WITHIN -5` rejected, qualifier values `IntPosLiteral` or `FloatPosLiteral`). Its
+//! changelog records the two deliberate changes: 0.5.0 (2017-07-12) "Support NOT qualifier on
+//! all comparison operators", 1.0.0 (2018-07-18) "#48 Make pattern qualifier and operator
+//! keywords case-sensitive". The older grammar published with the 2.0 JSON schemas
+//! (`cti-stix2-json-schemas`, `pattern_grammar/STIXPattern.g4`: case-insensitive keywords,
+//! `START StringLiteral`, integer-only `WITHIN`, `NOT` only before set and string operators,
+//! double-quoted and unquoted-hyphen identifiers) is superseded and not followed. The
+//! differential test (`tests/differential.rs`) checks parse validity in both modes against
+//! the `stix2-patterns` validator.
+//!
+//! Not supported: the old grammar's double-quoted identifiers (`"…"`), which the reference
+//! rejects too; the reserved `LAST` keyword has no syntax (as in the grammar).
+//! [`Display`](std::fmt::Display) prints syntax valid in both modes (2.1 syntax; `EXISTS` only
+//! from a 2.1 pattern).
 //!
 //! Architecture invariant: no I/O, no knowledge of storage, HTTP or accounts; never panics on
 //! input (property-tested), and nesting is bounded by [`MAX_NESTING`] so deep input returns an

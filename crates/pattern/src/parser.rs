@@ -50,10 +50,7 @@ impl Parser {
     }
     fn is_kw(&self, t: &Tok, kw: &str) -> bool {
         match t {
-            Tok::Word(w) => match self.v {
-                StixVersion::V21 => w == kw,
-                StixVersion::V20 => w.eq_ignore_ascii_case(kw),
-            },
+            Tok::Word(w) => w == kw,
             _ => false,
         }
     }
@@ -172,7 +169,7 @@ impl Parser {
         let t = self.bump();
         match &t.tok {
             Tok::Int(s) => Ok(positive_int(&t, s)? as f64),
-            Tok::Float(s) if self.v == StixVersion::V21 => {
+            Tok::Float(s) => {
                 let x = parse_float(&t, s)?;
                 if x > 0.0 {
                     Ok(x)
@@ -183,12 +180,7 @@ impl Parser {
             other => Err(Self::err_at(
                 &t,
                 format!(
-                    "expected a positive {} after `WITHIN`, found {}",
-                    if self.v == StixVersion::V21 {
-                        "number"
-                    } else {
-                        "integer"
-                    },
+                    "expected a positive number after `WITHIN`, found {}",
                     other.describe()
                 ),
             )),
@@ -198,7 +190,6 @@ impl Parser {
         let t = self.bump();
         match &t.tok {
             Tok::Ts(s) => check_ts(&t, s).map(|_| s.clone()),
-            Tok::Str(s) if self.v == StixVersion::V20 => check_ts(&t, s).map(|_| s.clone()),
             other => Err(Self::err_at(
                 &t,
                 format!(
@@ -289,22 +280,10 @@ impl Parser {
             }
         }
         let path = self.object_path()?;
-        let not_tok = self.peek().clone();
         let negated = self.eat_kw("NOT");
         let t = self.bump();
-        let v20_not_forbidden = |p: &Parser| -> R<()> {
-            if negated && p.v == StixVersion::V20 {
-                Err(Self::err_at(
-                    &not_tok,
-                    "STIX 2.0 allows `NOT` only before IN, LIKE, MATCHES, ISSUBSET and ISSUPERSET",
-                ))
-            } else {
-                Ok(())
-            }
-        };
         let op = match &t.tok {
             Tok::Eq | Tok::Ne => {
-                v20_not_forbidden(self)?;
                 let l = self.literal(true)?;
                 if t.tok == Tok::Eq {
                     Operator::Eq(l)
@@ -313,7 +292,6 @@ impl Parser {
                 }
             }
             Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge => {
-                v20_not_forbidden(self)?;
                 let l = self.literal(false)?;
                 match t.tok {
                     Tok::Lt => Operator::Lt(l),
@@ -410,21 +388,20 @@ impl Parser {
         let t = self.bump();
         match &t.tok {
             Tok::Str(s) => Ok(s.clone()),
+            // Keywords are upper case in both grammars; 2.0 has no `EXISTS`.
             Tok::Word(w)
                 if is_keyword(w)
-                    && (self.v == StixVersion::V20
-                        || w.chars().all(|c| c.is_ascii_uppercase())) =>
+                    && w.chars().all(|c| c.is_ascii_uppercase())
+                    && (self.v == StixVersion::V21 || w != "EXISTS") =>
             {
                 Err(Self::err_at(
                     &t,
                     format!("`{w}` is a keyword; quote it ('{w}') to use it as a property name"),
                 ))
             }
-            Tok::Word(w) if self.v == StixVersion::V21 && w.contains('-') => Err(Self::err_at(
+            Tok::Word(w) if w.contains('-') => Err(Self::err_at(
                 &t,
-                format!(
-                    "property name `{w}` contains a hyphen; in STIX 2.1 it must be quoted: '{w}'"
-                ),
+                format!("property name `{w}` contains a hyphen; it must be quoted: '{w}'"),
             )),
             Tok::Word(w) => Ok(w.clone()),
             other => Err(Self::err_at(
@@ -473,16 +450,7 @@ impl Parser {
                     let t = self.bump();
                     let step = match &t.tok {
                         Tok::Star => PathStep::AnyIndex,
-                        Tok::Int(s) => {
-                            let i = parse_int(&t, s)?;
-                            if i < 0 && self.v == StixVersion::V20 {
-                                return Err(Self::err_at(
-                                    &t,
-                                    "STIX 2.0 list indexes cannot be negative",
-                                ));
-                            }
-                            PathStep::Index(i)
-                        }
+                        Tok::Int(s) => PathStep::Index(parse_int(&t, s)?),
                         other => {
                             return Err(Self::err_at(
                                 &t,

@@ -93,21 +93,36 @@ fn specification_examples_parse_and_roundtrip() {
     }
 }
 
+/// STIX 2.0 follows the reference `stix2-patterns` 2.1.2 2.0 grammar (see the crate
+/// documentation): the 2.1 rules without `EXISTS`.
 #[test]
 fn v20_specifics() {
     for t in [
-        "[file:name = 'x'] and [file:size = 1] within 5 seconds",
-        "[file:hashes.SHA-256 = 'x']",
-        "[file:name = 'foo.dll'] START '2016-06-01T00:00:00Z' STOP '2016-07-01T00:00:00Z'",
-        "[file:x NOT LIKE 'a%' AND file:y = TRUE]",
+        "[file:name = 'x'] AND [file:size = 1] WITHIN 5 SECONDS",
+        "[file:hashes.'SHA-256' = 'x']",
+        "[file:name = 'foo.dll'] START t'2016-06-01T00:00:00Z' STOP t'2016-07-01T00:00:00Z'",
+        "[file:x NOT LIKE 'a%' AND file:y = true]",
+        "[file:size NOT = 1]",
+        "[file:size NOT >= 1]",
+        "[file:x[-1] = 1]",
+        "[file:x = 1] WITHIN 1.5 SECONDS",
+        "[file:and = 1]",
+        "[file:EXISTS = 1]",
     ] {
         roundtrip(t, StixVersion::V20);
     }
     for t in [
-        "[file:size NOT = 1]",
-        "[file:x[-1] = 1]",
-        "[file:x = 1] WITHIN 1.5 SECONDS",
+        "[file:name = 'x'] and [file:size = 1]",
+        "[file:name = 'x' and file:size = 1]",
+        "[file:name = 'x'] within 5 seconds",
+        "[file:x = TRUE]",
+        "[file:x not like 'a%']",
+        "[file:hashes.SHA-256 = 'x']",
+        "[file:hashes.\"SHA-256\" = 'x']",
+        "[file:name = 'foo.dll'] START '2016-06-01T00:00:00Z' STOP '2016-07-01T00:00:00Z'",
+        "[file:name = 'foo.dll'] START t'2016-06-01T00:00:00Z' STOP '2016-07-01T00:00:00Z'",
         "[EXISTS file:x]",
+        "[NOT EXISTS file:x]",
     ] {
         assert!(parse(t, StixVersion::V20).is_err(), "{t}");
     }
