@@ -192,6 +192,9 @@ impl Node {
         if removed == 0 {
             return Err(not_found());
         }
+        if object_id.starts_with("indicator--") {
+            self.forget_indicator(collection_id, object_id).await;
+        }
         Ok(removed)
     }
 }

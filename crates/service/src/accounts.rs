@@ -39,6 +39,17 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// An operator's tool acting for an organization (`tanseeq match --org`): what that
+    /// organization's analysts may see and write, no more.
+    pub fn acting_for(org_id: Uuid) -> Self {
+        Caller {
+            user_id: Uuid::nil(),
+            user_name: "operator".into(),
+            org_id,
+            role: Role::Analyst,
+        }
+    }
+
     fn of(user: &User) -> Self {
         Caller {
             user_id: user.id,

@@ -14,6 +14,33 @@ pub fn is_restricted(object_marking_refs: &[String]) -> bool {
     Tlp::of_markings(object_marking_refs.iter().map(String::as_str)).is_some_and(Tlp::is_restricted)
 }
 
+/// An indicator whose `pattern_type` is `stix` must carry a pattern that parses under the
+/// grammar it names (`pattern_version`, else its `spec_version`) and keeps the specification's
+/// semantic rules; the parser's message, with line and column, is the reason given.
+pub fn check_indicator_pattern(raw: &str) -> Result<(), String> {
+    #[derive(serde::Deserialize)]
+    struct PatternFields {
+        pattern: Option<String>,
+        pattern_type: Option<String>,
+        pattern_version: Option<String>,
+        spec_version: Option<String>,
+    }
+    let fields: PatternFields = serde_json::from_str(raw).map_err(|e| format!("indicator: {e}"))?;
+    if fields.pattern_type.as_deref() != Some("stix") {
+        return Ok(());
+    }
+    let Some(pattern) = fields.pattern else {
+        return Ok(()); // `pattern` is required; validation has reported its absence.
+    };
+    let grammar = crate::matching::pattern_grammar(
+        fields.pattern_version.as_deref(),
+        fields.spec_version.as_deref(),
+    );
+    tanseeq_pattern::parse(&pattern, grammar)
+        .map(|_| ())
+        .map_err(|e| format!("pattern: {e}"))
+}
+
 /// Validates raw objects into a batch: valid ones to store, invalid ones with their reason.
 pub fn prepare_batch<'a>(
     api_root: &str,
@@ -26,13 +53,20 @@ pub fn prepare_batch<'a>(
     let mut rejected = Vec::new();
     for raw in objects {
         let text = raw.get();
-        match validate_object(text) {
+        match validate_object(text)
+            .map_err(|e| e.to_string())
+            .and_then(|header| {
+                if header.object_type == "indicator" {
+                    check_indicator_pattern(text)?;
+                }
+                Ok(header)
+            }) {
             Ok(header) => valid.push(NewObject {
                 restricted: is_restricted(&header.object_marking_refs),
                 header,
                 raw: text.to_owned(),
             }),
-            Err(e) => rejected.push(rejection(text, e.to_string())),
+            Err(message) => rejected.push(rejection(text, message)),
         }
     }
     IngestBatch {

@@ -1,6 +1,6 @@
 //! The node's rules, above storage and below any protocol: who a caller is
 //! ([`accounts`]), what a caller may see and do ([`access`]), and how objects enter the node
-//! ([`ingest`]), and moving a whole node between stores ([`copy`]).
+//! ([`ingest`]), which indicators observables hit ([`matching`]), and moving a whole node between stores ([`copy`]).
 //!
 //! Architecture invariants:
 //! - [`access::visibility`] is the only place that decides which objects a caller may see.
@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod copy;
 mod error;
 pub mod ingest;
+pub mod matching;
 
 pub use error::ServiceError;
 
@@ -52,6 +53,8 @@ pub struct Node {
     pub store: Arc<dyn Store>,
     pub limits: Limits,
     auth: Arc<accounts::AuthCache>,
+    /// The indicator index for matching: a cache of the store, refreshed from it.
+    matching: Arc<matching::MatchIndex>,
 }
 
 impl Node {
@@ -60,6 +63,7 @@ impl Node {
             store,
             limits,
             auth: Arc::new(accounts::AuthCache::default()),
+            matching: Arc::new(matching::MatchIndex::default()),
         }
     }
 }

@@ -39,11 +39,14 @@ impl Config {
         let config: Config = toml::from_str(&text).map_err(|e| {
             // toml's message spans several lines (the offending line, a caret): keep one.
             let message = e.message().to_owned();
+            // The line, as written, says which setting is wrong.
             let place = e
                 .span()
                 .map(|span| {
-                    let line = text[..span.start.min(text.len())].lines().count().max(1);
-                    format!(" (line {line})")
+                    let start = span.start.min(text.len());
+                    let number = text[..start].matches('\n').count() + 1;
+                    let line = text.lines().nth(number - 1).unwrap_or("").trim();
+                    format!(" (line {number}: {line})")
                 })
                 .unwrap_or_default();
             CliError::Usage(format!("{}{place}: {message}", path.display()))

@@ -2,6 +2,7 @@
 
 mod config;
 mod demo;
+mod matching;
 mod migrate;
 mod node;
 mod serve;
@@ -170,6 +171,47 @@ enum Command {
     /// About this node.
     #[command(subcommand)]
     Node(NodeCommand),
+    /// STIX patterns: check one, or match one against observed-data in a file.
+    #[command(subcommand)]
+    Pattern(PatternCommand),
+    /// Match a stream against every indicator of the node the organization may see: JSON lines
+    /// of SCOs, `type:value` lines, or raw log lines (IPs, domains, URLs, e-mail addresses and
+    /// hashes are extracted, defanged forms too). One JSON line per hit on standard output.
+    Match {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The organization whose view is matched (default: the node's first).
+        #[arg(long, value_name = "ORG")]
+        org: Option<String>,
+        /// Store each hit as a STIX sighting of the indicator (with the observed-data), in the
+        /// indicator's collection, so that its producer sees it was hit.
+        #[arg(long)]
+        record_sightings: bool,
+        /// The input; `-` (the default) reads standard input.
+        #[arg(default_value = "-")]
+        file: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum PatternCommand {
+    /// Exit 0 when the pattern is valid; exit 1 with the error (line and column) when not.
+    Check {
+        /// The patterning grammar: 2.0 or 2.1.
+        #[arg(long, default_value = "2.1", value_parser = matching::parse_version)]
+        stix_version: tanseeq_pattern::StixVersion,
+        pattern: String,
+    },
+    /// Match a pattern against observations: FILE holds a bundle, a list of bundles, or a
+    /// list of observed-data objects (STIX 2.0 or 2.1). Exit 0 and the matching observed-data
+    /// ids as JSON when it matches, 1 when it does not, 2 on an error.
+    Match {
+        #[arg(long, default_value = "2.1", value_parser = matching::parse_version)]
+        stix_version: tanseeq_pattern::StixVersion,
+        pattern: String,
+        /// `-` reads standard input.
+        file: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -282,6 +324,10 @@ pub enum CliError {
     /// The command line (or configuration) is wrong: exit status 2.
     #[error("{0}")]
     Usage(String),
+    /// A command whose exit status is part of its answer (`pattern match`), with a message
+    /// for standard error or none.
+    #[error("exit status {0}")]
+    Exit(u8, Option<String>),
     #[error(transparent)]
     Service(#[from] ServiceError),
     #[error(transparent)]
@@ -473,6 +519,29 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             };
             demo::run(listen, location, no_serve).await
         }
+        Command::Pattern(PatternCommand::Check {
+            stix_version,
+            pattern,
+        }) => matching::check(&pattern, stix_version),
+        Command::Pattern(PatternCommand::Match {
+            stix_version,
+            pattern,
+            file,
+        }) => matching::match_file(&pattern, stix_version, &file),
+        Command::Match {
+            data,
+            org,
+            record_sightings,
+            file,
+        } => {
+            matching::stream(matching::StreamOptions {
+                location: data.location(&config)?,
+                org,
+                record_sightings,
+                file,
+            })
+            .await
+        }
         Command::Node(NodeCommand::Info { data }) => {
             let node = node::open(&data.location(&config)?, Default::default()).await?;
             node::info(&node).await
@@ -548,6 +617,12 @@ fn main() -> ExitCode {
         Err(CliError::Usage(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(2)
+        }
+        Err(CliError::Exit(code, message)) => {
+            if let Some(message) = message {
+                eprintln!("error: {message}");
+            }
+            ExitCode::from(code)
         }
         Err(e) => {
             eprintln!("error: {e}");

@@ -103,10 +103,37 @@ fn help_of_every_subcommand() {
                 "export",
                 "demo",
                 "node",
+                "migrate",
+                "pattern",
+                "match",
             ],
         ),
-        (&["init"], &["--data", "--org", "--admin", "--node-name"]),
-        (&["serve"], &["--data", "--listen", "--max-content-length"]),
+        (
+            &["init"],
+            &[
+                "--data",
+                "--database",
+                "--org",
+                "--admin",
+                "--node-name",
+                "--config",
+            ],
+        ),
+        (
+            &["serve"],
+            &["--data", "--database", "--listen", "--max-content-length"],
+        ),
+        (&["migrate"], &["--data", "--database", "--from", "--to"]),
+        (&["pattern"], &["check", "match"]),
+        (&["pattern", "check"], &["--stix-version", "<PATTERN>"]),
+        (
+            &["pattern", "match"],
+            &["--stix-version", "<PATTERN>", "<FILE>"],
+        ),
+        (
+            &["match"],
+            &["--data", "--database", "--org", "--record-sightings"],
+        ),
         (&["org"], &["add", "list"]),
         (&["org", "add"], &["--data", "<NAME>"]),
         (&["org", "list"], &["--data"]),
@@ -146,7 +173,10 @@ fn help_of_every_subcommand() {
                 "--all-versions",
             ],
         ),
-        (&["demo"], &["--listen"]),
+        (
+            &["demo"],
+            &["--listen", "--data", "--database", "--no-serve"],
+        ),
         (&["node"], &["info"]),
         (&["node", "info"], &["--data"]),
     ];
@@ -770,4 +800,71 @@ fn concurrent_writers_from_two_processes() {
         node.server_log()
     );
     assert_eq!(node.count_objects(&coll), imported + posted);
+}
+
+/// The configuration file: its keys stand in for flags; the command line wins; mistakes are
+/// one line and exit status 2.
+#[test]
+fn configuration_file() {
+    let node = TestNode::init_embedded("Alpha");
+    let scratch = node.scratch().to_path_buf();
+    let write = |name: &str, text: &str| -> String {
+        let path = scratch.join(name);
+        std::fs::write(&path, text).unwrap();
+        path_str(&path).to_owned()
+    };
+    let good = write("good.toml", &format!("data = {:?}\n", node.data_str()));
+    let out = run_ok(&["org", "list", "--config", &good], None);
+    assert!(out.contains("Alpha"), "{out}");
+    // The environment names the file just as well.
+    let mut cmd = command();
+    let out = cmd
+        .env("TANSEEQ_CONFIG", &good)
+        .args(["node", "info"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let cases: &[(&str, &str)] = &[
+        ("unknown = 1\n", "unknown field"),
+        ("data = 5\n", "invalid type"),
+        (
+            "data = \"/a\"\ndatabase = \"postgres://x@127.0.0.1/y\"\n",
+            "not both",
+        ),
+        ("listen = \"not an address\"\n", "listen"),
+        ("[broken\n", "line 1"),
+    ];
+    for (index, (contents, expected)) in cases.iter().enumerate() {
+        let path = write(&format!("bad{index}.toml"), contents);
+        let out = run(&["org", "list", "--config", &path], None);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{contents}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{contents}: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{contents}: `{expected}` in {stderr}"
+        );
+    }
+    let out = run(&["org", "list", "--config", "/does/not/exist.toml"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["org", "list"], None);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "no location at all is a usage error"
+    );
+    assert!(text(&out.stderr).contains("--data DIR"));
+    let out = run(
+        &[
+            "org",
+            "list",
+            "--data",
+            "/x",
+            "--database",
+            "postgres://a@127.0.0.1/b",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }

@@ -46,7 +46,10 @@ fn processes_act_as_one_node() {
     let status_id = status["id"].as_str().unwrap();
     for client in &clients[1..] {
         let got = client.get(&object_path(&coll, &id)).expect(200).json();
-        assert_eq!(got["objects"][0], object, "another process returns the object at once");
+        assert_eq!(
+            got["objects"][0], object,
+            "another process returns the object at once"
+        );
         let read = client.get(&status_path(status_id)).expect(200).json();
         assert_eq!(read["id"], status["id"]);
         assert_eq!(read["success_count"], 1);
@@ -78,7 +81,10 @@ fn processes_act_as_one_node() {
     }
     let unique: BTreeSet<String> = seen.iter().cloned().collect();
     assert_eq!(unique.len(), seen.len(), "no object twice across processes");
-    assert_eq!(unique, posted, "every object once, paging across three processes");
+    assert_eq!(
+        unique, posted,
+        "every object once, paging across three processes"
+    );
 
     // The same versions posted through two processes at the same moment: stored once, and
     // both requests report success.
@@ -285,13 +291,26 @@ fn unusable_database_at_start_is_one_line() {
         cases.push((vec![empty.url.clone()], "holds no tanseeq node"));
     }
     for (args, expected) in cases {
-        let out = run(&["serve", "--listen", "127.0.0.1:0", "--database", &args[0]], None);
+        let out = run(
+            &["serve", "--listen", "127.0.0.1:0", "--database", &args[0]],
+            None,
+        );
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
-        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: one line: {stderr}");
+        assert_eq!(
+            stderr.trim().lines().count(),
+            1,
+            "{args:?}: one line: {stderr}"
+        );
         assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
-        assert!(stderr.contains(expected), "{args:?}: `{expected}` in {stderr}");
-        assert!(!stderr.contains("hunter2"), "no password in messages: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{args:?}: `{expected}` in {stderr}"
+        );
+        assert!(
+            !stderr.contains("hunter2"),
+            "no password in messages: {stderr}"
+        );
     }
 }
 
@@ -323,7 +342,10 @@ fn migrate_moves_a_node_without_loss() {
         .map(|s| s["id"].as_str().unwrap().to_owned())
         .collect();
 
-    let first_page = alpha.get(&format!("{}?limit=7", objects_path(&shared))).expect(200).json();
+    let first_page = alpha
+        .get(&format!("{}?limit=7", objects_path(&shared)))
+        .expect(200)
+        .json();
     let cursor = first_page["next"].as_str().unwrap().to_owned();
     let views = |alpha: &Client, beta: &Client| -> Vec<(String, String)> {
         let mut paths = vec![
@@ -332,14 +354,21 @@ fn migrate_moves_a_node_without_loss() {
             manifest_path(&shared),
             versions_path(&shared, &id),
             format!("{}?match[version]=all", object_path(&shared, &id)),
-            format!("{}?added_after=2000-01-01T00:00:00Z&limit=50", manifest_path(&shared)),
+            format!(
+                "{}?added_after=2000-01-01T00:00:00Z&limit=50",
+                manifest_path(&shared)
+            ),
         ];
         paths.extend(status_ids[..2].iter().map(|s| status_path(s)));
         let mut answers: Vec<(String, String)> = paths
             .iter()
             .map(|p| (format!("alpha {p}"), alpha.get(p).expect(200).text))
             .collect();
-        for p in [objects_path(&shared), manifest_path(&shared), status_path(&status_ids[2])] {
+        for p in [
+            objects_path(&shared),
+            manifest_path(&shared),
+            status_path(&status_ids[2]),
+        ] {
             answers.push((format!("beta {p}"), beta.get(&p).expect(200).text));
         }
         answers
@@ -348,11 +377,17 @@ fn migrate_moves_a_node_without_loss() {
     node.kill_9();
 
     let database = TestDatabase::create(&admin);
-    let out = run_ok(&["migrate", "--from", &node.data_str(), "--to", &database.url], None);
+    let out = run_ok(
+        &["migrate", "--from", &node.data_str(), "--to", &database.url],
+        None,
+    );
     assert!(out.contains("verified: counts and checksums"), "{out}");
     assert!(out.contains("object versions 153"), "{out}");
     // A second copy into the same database is refused, and changes nothing.
-    let again = run(&["migrate", "--from", &node.data_str(), "--to", &database.url], None);
+    let again = run(
+        &["migrate", "--from", &node.data_str(), "--to", &database.url],
+        None,
+    );
     assert_eq!(again.status.code(), Some(1));
     assert!(text(&again.stderr).contains("already holds a tanseeq node"));
 
@@ -371,5 +406,9 @@ fn migrate_moves_a_node_without_loss() {
     let fresh = indicator(&[]);
     alpha.post_ok(&shared, std::slice::from_ref(&fresh));
     let all = alpha.get_all_objects(&shared, "");
-    assert_eq!(all.last(), Some(&fresh), "a new object comes after the copied ones");
+    assert_eq!(
+        all.last(),
+        Some(&fresh),
+        "a new object comes after the copied ones"
+    );
 }

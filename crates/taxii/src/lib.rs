@@ -2,7 +2,8 @@
 //!
 //! Endpoints (TAXII 2.1 section 4 onward): discovery `/taxii2/`, API root `/{root}/`, status,
 //! collections, one collection, objects (GET, POST), one object (GET, DELETE), manifest and
-//! versions. Trailing slashes are optional.
+//! versions. Trailing slashes are optional. Beside TAXII, the node's own JSON API:
+//! `POST /api/v1/match` ([`matching`]).
 //!
 //! Architecture invariants:
 //! - Handlers parse HTTP, call the service layer, and format TAXII; they never decide access
@@ -14,6 +15,7 @@
 mod auth;
 pub mod error;
 mod handlers;
+pub mod matching;
 pub mod media;
 pub mod params;
 
@@ -21,7 +23,7 @@ use axum::Router;
 use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tanseeq_service::Node;
 use tower::Layer;
 use tower_http::normalize_path::NormalizePathLayer;
@@ -36,8 +38,17 @@ pub struct AppState {
     pub title: String,
 }
 
-/// The TAXII routes, without trailing-slash normalization (see [`service`]).
+/// The TAXII routes and the node's own JSON API (`/api/v1/…`), without trailing-slash
+/// normalization (see [`service`]).
 pub fn router(state: AppState) -> Router {
+    // Not TAXII: plain JSON, so outside the TAXII media-type negotiation.
+    let own_api = Router::new()
+        .route("/api/v1/match", post(matching::match_observables))
+        .with_state(state.clone());
+    taxii_router(state).merge(own_api)
+}
+
+fn taxii_router(state: AppState) -> Router {
     use handlers::*;
     Router::new()
         .route("/taxii2", get(discovery))

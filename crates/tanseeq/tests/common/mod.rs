@@ -216,7 +216,10 @@ pub struct TestNode {
 impl TestNode {
     /// `tanseeq init` in a fresh temporary directory (or database: see the module comment).
     pub fn init(org: &str) -> TestNode {
-        Self::init_in(org, postgres_admin_url().map(|admin| TestDatabase::create(&admin)))
+        Self::init_in(
+            org,
+            postgres_admin_url().map(|admin| TestDatabase::create(&admin)),
+        )
     }
 
     /// `tanseeq init` in a fresh database on the PostgreSQL server of `admin_url`, whatever
@@ -269,7 +272,10 @@ impl TestNode {
     /// After `tanseeq migrate` copied this node into `database`: later commands and servers
     /// use the database (the data directory stays as it was).
     pub fn moved_to(&mut self, database: TestDatabase) {
-        assert!(self.server.is_none(), "stop the server before moving the node");
+        assert!(
+            self.server.is_none(),
+            "stop the server before moving the node"
+        );
         self.database = Some(database);
     }
 
