@@ -639,3 +639,24 @@ fn envelope_of_20000_objects_is_accepted() {
     assert_eq!(capped["more"], true);
     client.get("/taxii2/").expect(200);
 }
+
+/// A refused request whose body the node did not read says `Connection: close`, so a client
+/// does not send its next request on a connection that is going away; a successful one keeps
+/// the connection.
+#[test]
+fn refused_bodies_close_the_connection() {
+    let mut node = TestNode::init("Alpha");
+    node.start();
+    let client = node.admin_client();
+    let coll = node.default_collection.clone();
+    let refused = client.send(
+        client
+            .request(reqwest::Method::POST, &objects_path(&coll))
+            .header("Content-Type", "text/plain")
+            .body(envelope(&[indicator(&[])])),
+    );
+    assert_eq!(refused.status, 415);
+    assert_eq!(refused.header("connection").as_deref(), Some("close"));
+    let accepted = client.post_objects(&coll, &[indicator(&[])]).expect(202);
+    assert_eq!(accepted.header("connection"), None);
+}

@@ -45,7 +45,30 @@ pub fn router(state: AppState) -> Router {
     let own_api = Router::new()
         .route("/api/v1/match", post(matching::match_observables))
         .with_state(state.clone());
-    taxii_router(state).merge(own_api)
+    taxii_router(state)
+        .merge(own_api)
+        .layer(middleware::from_fn(close_after_refused_body))
+}
+
+/// A request with a body that was refused (415, 413, 401, 403, 404, …) may leave its body
+/// unread; the connection is then closed after the response. Saying so (`Connection: close`)
+/// keeps clients from sending their next request on a connection that is going away.
+async fn close_after_refused_body(request: Request, next: Next) -> Response {
+    let has_body = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .is_some_and(|v| v.as_bytes() != b"0")
+        || request
+            .headers()
+            .contains_key(axum::http::header::TRANSFER_ENCODING);
+    let mut response = next.run(request).await;
+    if has_body && !response.status().is_success() {
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    response
 }
 
 fn taxii_router(state: AppState) -> Router {
