@@ -51,7 +51,7 @@ use crate::{PatternError, parser::timestamp_shape_ok};
 pub const MAX_OBSERVATIONS: usize = 100_000;
 /// Most distinct partial matches kept for one node of the pattern.
 pub const MAX_BINDINGS: usize = 20_000;
-/// Most combination steps (pairs tried by `AND` / `FOLLOWEDBY`, extensions tried by `REPEATS`)
+/// Most combination steps (pairs tried by `AND` / `FOLLOWEDBY`, copy counts tried by `REPEATS`)
 /// in one evaluation.
 pub const MAX_SEARCH_STEPS: u64 = 5_000_000;
 /// Most values one object path may select in one object (lists of lists, `_refs` fan-out).
@@ -679,6 +679,13 @@ impl Run<'_> {
 
     /// All sums of `n` of the partial matches `parts` (repetition allowed when the observations
     /// have instances to spare) that fit the constraint.
+    ///
+    /// Depth-first over how many copies of each part, in part order, most copies first: the
+    /// order of the sequences `p0 p0 … p0`, `p0 … p0 p1`, …, so the first sum found is the one a
+    /// search over sequences finds first. One frame per part and one for its next choice, so
+    /// memory follows the number of parts, not `n`; a choice that leaves more copies than the
+    /// later parts can hold is not tried, so a large `n` (`REPEATS 1000000 TIMES` against a
+    /// large `number_observed`) takes a few steps, not `n`.
     fn repeats(
         &mut self,
         parts: Vec<Binding>,
@@ -700,39 +707,117 @@ impl Run<'_> {
         if n > capacity {
             return Ok(Vec::new());
         }
-        // Depth-first over non-decreasing part indexes, with an explicit stack: `n` can be
-        // large, and the step budget bounds the stack as well as the time.
+        // Most copies of `p` that fit in `available` instances per observation.
+        let copies_in = |p: &Binding, available: &dyn Fn(u32) -> u64| -> u64 {
+            p.counts
+                .iter()
+                .map(|&(o, k)| available(o) / k.max(1))
+                .min()
+                .unwrap_or(0)
+        };
+        // `later[i]`: at most how many copies parts `i..` can hold together (each on its own,
+        // summed): an upper bound whatever was chosen before.
+        let mut later = vec![0u64; parts.len() + 1];
+        for i in (0..parts.len()).rev() {
+            let alone = copies_in(&parts[i], &|o| self.obs[o as usize].number);
+            later[i] = later[i + 1].saturating_add(alone);
+        }
+        if later[0] < n {
+            return Ok(Vec::new());
+        }
+        struct Frame {
+            /// The part whose number of copies is chosen here.
+            part: usize,
+            /// The sum of the copies chosen for the parts before it.
+            acc: Option<Binding>,
+            /// Copies still to place, here and after.
+            left: u64,
+            /// The next number of copies to try (counting down), once the frame was opened.
+            next: Option<u64>,
+        }
         let mut out = Vec::new();
         let mut seen = HashSet::new();
-        let mut stack: Vec<(usize, Binding, u64)> = parts
-            .iter()
-            .enumerate()
-            .rev()
-            .map(|(i, p)| (i, p.clone(), 1))
-            .collect();
-        while let Some((i, acc, k)) = stack.pop() {
+        let mut stack = vec![Frame {
+            part: 0,
+            acc: None,
+            left: n,
+            next: None,
+        }];
+        while let Some(f) = stack.pop() {
             self.step()?;
-            if k == n {
-                if seen.insert(acc.counts.clone()) {
-                    out.push(acc);
-                    if any {
-                        return Ok(out);
-                    }
-                    if out.len() > MAX_BINDINGS {
-                        return Err(EvalError::TooManyBindings);
+            let Some(p) = parts.get(f.part) else {
+                continue;
+            };
+            // Copies of this part below `least` leave more than the later parts can hold.
+            let least = f.left.saturating_sub(later[f.part + 1]);
+            let m = match f.next {
+                Some(m) => m,
+                None => {
+                    // One copy must fit the constraint together with what came before (more
+                    // copies of the same part do not change the time span).
+                    let one = match &f.acc {
+                        None => Some(p.clone()),
+                        Some(a) => self.merge(a, p),
+                    };
+                    if one.is_some_and(|b| c.admits(&b)) {
+                        let have = |o: u32| -> u64 {
+                            let taken = f.acc.as_ref().map_or(0, |a| {
+                                a.counts
+                                    .binary_search_by_key(&o, |x| x.0)
+                                    .map_or(0, |i| a.counts[i].1)
+                            });
+                            self.obs[o as usize].number.saturating_sub(taken)
+                        };
+                        copies_in(p, &have).min(f.left)
+                    } else {
+                        0
                     }
                 }
+            };
+            if m < least {
                 continue;
             }
-            for j in (i..parts.len()).rev() {
-                if let Some(m) = self.merge(&acc, &parts[j])
-                    && c.admits(&m)
-                {
-                    stack.push((j, m, k + 1));
-                }
+            if m > least {
+                stack.push(Frame {
+                    next: Some(m - 1),
+                    acc: f.acc.clone(),
+                    ..f
+                });
             }
-            if stack.len() as u64 > MAX_SEARCH_STEPS {
-                return Err(EvalError::TooMuchWork);
+            let acc = if m == 0 {
+                f.acc
+            } else {
+                // `m` copies fit (`k * m` is at most the instances available).
+                let scaled = Binding {
+                    counts: p.counts.iter().map(|&(o, k)| (o, k * m)).collect(),
+                    max_first: p.max_first,
+                    min_last: p.min_last,
+                };
+                match &f.acc {
+                    None => Some(scaled),
+                    Some(a) => match self.merge(a, &scaled) {
+                        Some(b) => Some(b),
+                        None => continue,
+                    },
+                }
+            };
+            if m < f.left {
+                stack.push(Frame {
+                    part: f.part + 1,
+                    acc,
+                    left: f.left - m,
+                    next: None,
+                });
+            } else if let Some(acc) = acc
+                && seen.insert(acc.counts.clone())
+            {
+                out.push(acc);
+                if any {
+                    return Ok(out);
+                }
+                if out.len() > MAX_BINDINGS {
+                    return Err(EvalError::TooManyBindings);
+                }
             }
         }
         Ok(out)

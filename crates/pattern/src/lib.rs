@@ -13,7 +13,8 @@
 //! by the linear-time `regex` crate within [`MAX_REGEX_COMPILED_SIZE`] (an invalid expression,
 //! or PCRE-only syntax such as look-around and backreferences, is an error at the literal's
 //! line and column); binary literals are padded base64, hex literals have an even number of
-//! digits; timestamps have the grammar's form (month 01–12, day 01–31, …).
+//! digits; timestamps have the grammar's form (month 01–12, day 01–31, …) and name a day of the
+//! calendar (`2026-02-30` is an error; the reference matcher fails on it only when matching).
 //!
 //! Evaluation: [`Observations`] gathers observed-data (STIX 2.1 `object_refs` into a bundle, or
 //! STIX 2.0 embedded `objects`) from JSON; [`Matcher`] compiles a [`Pattern`] once and answers

@@ -57,14 +57,21 @@ impl Parser {
     fn at_kw(&self, kw: &str) -> bool {
         self.is_kw(&self.peek().tok, kw)
     }
-    fn eat_kw(&mut self, kw: &str) -> bool {
-        if self.at_kw(kw) {
-            self.ops += 1;
-            self.bump();
-            true
-        } else {
-            false
+    /// Consumes the keyword `kw` if it is next. Keywords are what [`MAX_OPERATORS`] counts;
+    /// the one past the limit is an error at its own position, so no deeper AST is built.
+    fn eat_kw(&mut self, kw: &str) -> R<bool> {
+        if !self.at_kw(kw) {
+            return Ok(false);
         }
+        self.ops += 1;
+        if self.ops > MAX_OPERATORS {
+            return Err(Self::err_at(
+                self.peek(),
+                format!("pattern has more than {MAX_OPERATORS} operators and qualifiers"),
+            ));
+        }
+        self.bump();
+        Ok(true)
     }
     fn nest(&self, depth: usize) -> R<usize> {
         if depth >= MAX_NESTING {
@@ -79,13 +86,6 @@ impl Parser {
 
     pub(crate) fn pattern(mut self) -> R<Pattern> {
         let expr = self.obs_followed(0)?;
-        if self.ops > MAX_OPERATORS {
-            return Err(PatternError {
-                line: 1,
-                column: 1,
-                message: format!("pattern has more than {MAX_OPERATORS} operators and qualifiers"),
-            });
-        }
         if self.peek().tok != Tok::Eof {
             return Err(self.expected("`AND`, `OR`, `FOLLOWEDBY` or a qualifier"));
         }
@@ -94,7 +94,7 @@ impl Parser {
 
     fn obs_followed(&mut self, d: usize) -> R<ObservationExpr> {
         let mut l = self.obs_or(d)?;
-        while self.eat_kw("FOLLOWEDBY") {
+        while self.eat_kw("FOLLOWEDBY")? {
             let r = self.obs_or(d)?;
             l = ObservationExpr::FollowedBy(Box::new(l), Box::new(r));
         }
@@ -102,7 +102,7 @@ impl Parser {
     }
     fn obs_or(&mut self, d: usize) -> R<ObservationExpr> {
         let mut l = self.obs_and(d)?;
-        while self.eat_kw("OR") {
+        while self.eat_kw("OR")? {
             let r = self.obs_and(d)?;
             l = ObservationExpr::Or(Box::new(l), Box::new(r));
         }
@@ -110,7 +110,7 @@ impl Parser {
     }
     fn obs_and(&mut self, d: usize) -> R<ObservationExpr> {
         let mut l = self.obs_qualified(d)?;
-        while self.eat_kw("AND") {
+        while self.eat_kw("AND")? {
             let r = self.obs_qualified(d)?;
             l = ObservationExpr::And(Box::new(l), Box::new(r));
         }
@@ -119,13 +119,13 @@ impl Parser {
     fn obs_qualified(&mut self, d: usize) -> R<ObservationExpr> {
         let mut e = self.obs_primary(d)?;
         loop {
-            let q = if self.eat_kw("WITHIN") {
+            let q = if self.eat_kw("WITHIN")? {
                 let n = self.within_count()?;
-                if !self.eat_kw("SECONDS") {
+                if !self.eat_kw("SECONDS")? {
                     return Err(self.expected("`SECONDS` after the `WITHIN` count"));
                 }
                 Qualifier::Within(n)
-            } else if self.eat_kw("REPEATS") {
+            } else if self.eat_kw("REPEATS")? {
                 let t = self.bump();
                 let n = match &t.tok {
                     Tok::Int(s) => positive_int(&t, s)?,
@@ -139,14 +139,14 @@ impl Parser {
                         ));
                     }
                 };
-                if !self.eat_kw("TIMES") {
+                if !self.eat_kw("TIMES")? {
                     return Err(self.expected("`TIMES` after the `REPEATS` count"));
                 }
                 Qualifier::Repeats(n)
-            } else if self.eat_kw("START") {
+            } else if self.eat_kw("START")? {
                 let start_tok = self.peek().clone();
                 let start = self.qualifier_ts("START")?;
-                if !self.eat_kw("STOP") {
+                if !self.eat_kw("STOP")? {
                     return Err(self.expected("`STOP` after the `START` timestamp"));
                 }
                 let stop_tok = self.peek().clone();
@@ -234,7 +234,7 @@ impl Parser {
 
     fn cmp_or(&mut self, d: usize) -> R<ComparisonExpr> {
         let mut l = self.cmp_and(d)?;
-        while self.eat_kw("OR") {
+        while self.eat_kw("OR")? {
             let r = self.cmp_and(d)?;
             l = ComparisonExpr::Or(Box::new(l), Box::new(r));
         }
@@ -242,7 +242,7 @@ impl Parser {
     }
     fn cmp_and(&mut self, d: usize) -> R<ComparisonExpr> {
         let mut l = self.prop_test(d)?;
-        while self.eat_kw("AND") {
+        while self.eat_kw("AND")? {
             let r = self.prop_test(d)?;
             l = ComparisonExpr::And(Box::new(l), Box::new(r));
         }
@@ -280,7 +280,7 @@ impl Parser {
             }
         }
         let path = self.object_path()?;
-        let negated = self.eat_kw("NOT");
+        let negated = self.eat_kw("NOT")?;
         let t = self.bump();
         let op = match &t.tok {
             Tok::Eq | Tok::Ne => {
@@ -602,13 +602,17 @@ fn check_ts(t: &Token, s: &str) -> R<()> {
     } else {
         Err(Parser::err_at(
             t,
-            format!("`{s}` is not a timestamp of the form YYYY-MM-DDTHH:MM:SS[.s+]Z"),
+            format!(
+                "`{s}` is not a timestamp of the form YYYY-MM-DDTHH:MM:SS[.s+]Z on a day of the calendar"
+            ),
         ))
     }
 }
 
 /// Whether `s` has the form of the grammar's timestamps (`YYYY-MM-DDTHH:MM:SS[.s+]Z`, upper
-/// case `T` and `Z`, fields in range).
+/// case `T` and `Z`, fields in range) and names a day of the calendar (`2026-02-30` does not;
+/// the grammar alone accepts it, and the reference matcher then fails on it when matching).
+/// Second 60 (a leap second) passes, as RFC 3339 allows.
 pub(crate) fn timestamp_shape_ok(s: &str) -> bool {
     let b = s.as_bytes();
     let digits =
@@ -631,7 +635,7 @@ pub(crate) fn timestamp_shape_ok(s: &str) -> bool {
         && b[16] == b':'
         && digits(17..19)
         && (1..=12).contains(&num(5..7))
-        && (1..=31).contains(&num(8..10))
+        && (1..=days_in_month(num(0..4), num(5..7))).contains(&num(8..10))
         && num(11..13) <= 23
         && num(14..16) <= 59
         && num(17..19) <= 60
@@ -640,6 +644,19 @@ pub(crate) fn timestamp_shape_ok(s: &str) -> bool {
             [b'.', rest @ .., b'Z'] => !rest.is_empty() && rest.iter().all(u8::is_ascii_digit),
             _ => false,
         }
+}
+
+/// Days in `month` (1–12) of `year` (proleptic Gregorian); 0 for any other month.
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
+        2 => 28,
+        _ => 0,
+    }
 }
 
 /// Orders two timestamps already checked by `check_ts`.
