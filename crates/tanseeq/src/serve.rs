@@ -22,6 +22,20 @@ pub async fn serve(node: Node, listen: SocketAddr, banner: Option<String>) -> Re
         println!("{banner}");
     }
     tracing::info!(%bound, backend = node.store.backend_name(), "serving TAXII 2.1");
+    // The indicator index is built in the background, so the first match request does not
+    // wait for every indicator of the node to be read and parsed.
+    let warming = node.clone();
+    tokio::spawn(async move {
+        match warming.refresh_indicators().await {
+            Ok(()) => {
+                let (indexed, skipped) = warming.indicator_index_size().await;
+                tracing::info!(indexed, skipped, "indicator index ready");
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "indicator index not built yet; retried on the first match")
+            }
+        }
+    });
     let app = tanseeq_taxii::service(AppState { node, title });
     // Small TAXII responses go out at once, not after the peer's delayed acknowledgement.
     let listener = listener.tap_io(|tcp| {
