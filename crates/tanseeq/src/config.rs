@@ -4,6 +4,7 @@
 
 use crate::CliError;
 use crate::node::Location;
+use crate::serve::TlsFiles;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,11 @@ pub struct Config {
     pub database: Option<String>,
     pub listen: Option<SocketAddr>,
     pub max_content_length: Option<usize>,
+    /// `serve` over HTTPS: PEM certificate chain and private key, and optionally the CAs
+    /// whose client certificates are required.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub tls_client_ca: Option<PathBuf>,
 }
 
 impl Config {
@@ -58,6 +64,36 @@ impl Config {
             )));
         }
         Ok(config)
+    }
+
+    /// The TLS files of `serve`: each from the command line or environment if given there,
+    /// else from this file; certificate and key both or neither.
+    pub fn tls_files(
+        &self,
+        cert: Option<PathBuf>,
+        key: Option<PathBuf>,
+        client_ca: Option<PathBuf>,
+    ) -> Result<Option<TlsFiles>, CliError> {
+        let cert = cert.or_else(|| self.tls_cert.clone());
+        let key = key.or_else(|| self.tls_key.clone());
+        let client_ca = client_ca.or_else(|| self.tls_client_ca.clone());
+        match (cert, key) {
+            (Some(cert), Some(key)) => Ok(Some(TlsFiles {
+                cert,
+                key,
+                client_ca,
+            })),
+            (None, None) if client_ca.is_none() => Ok(None),
+            (None, None) => Err(CliError::Usage(
+                "--tls-client-ca needs --tls-cert and --tls-key".into(),
+            )),
+            (Some(_), None) => Err(CliError::Usage(
+                "--tls-cert needs --tls-key (the certificate's private key)".into(),
+            )),
+            (None, Some(_)) => Err(CliError::Usage(
+                "--tls-key needs --tls-cert (the certificate chain)".into(),
+            )),
+        }
     }
 
     /// The node's location: from the command line or environment if given there, else from

@@ -96,6 +96,17 @@ enum Command {
         /// [default: 67108864].
         #[arg(long, env = "TANSEEQ_MAX_CONTENT_LENGTH")]
         max_content_length: Option<usize>,
+        /// Serve HTTPS with this PEM certificate chain (the server's certificate first);
+        /// needs --tls-key.
+        #[arg(long, env = "TANSEEQ_TLS_CERT", value_name = "FILE")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's PEM private key (PKCS#8, RSA or SEC1); needs --tls-cert.
+        #[arg(long, env = "TANSEEQ_TLS_KEY", value_name = "FILE")]
+        tls_key: Option<PathBuf>,
+        /// Require a client certificate signed by one of these PEM CA certificates (mutual
+        /// TLS); needs --tls-cert and --tls-key.
+        #[arg(long, env = "TANSEEQ_TLS_CLIENT_CA", value_name = "FILE")]
+        tls_client_ca: Option<PathBuf>,
     },
     /// Bring a node's database schema up to date (every command also does it on start) and
     /// print its version; or, with --from and --to, move a whole node to another database
@@ -371,7 +382,14 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             data,
             listen,
             max_content_length,
+            tls_cert,
+            tls_key,
+            tls_client_ca,
         } => {
+            let tls = config
+                .tls_files(tls_cert, tls_key, tls_client_ca)?
+                .map(|files| serve::tls_config(&files))
+                .transpose()?;
             let limits = tanseeq_service::Limits {
                 max_content_length: max_content_length
                     .or(config.max_content_length)
@@ -380,7 +398,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             };
             let listen = listen.or(config.listen).unwrap_or(DEFAULT_LISTEN);
             let node = node::open(&data.location(&config)?, limits).await?;
-            serve::serve(node, listen, None).await
+            serve::serve_with(node, listen, None, tls).await
         }
         Command::Migrate { data, from, to } => match (from, to) {
             (Some(from), Some(to)) => {
