@@ -46,7 +46,10 @@ pub fn command() -> Command {
         .env_remove("TANSEEQ_DATABASE")
         .env_remove("TANSEEQ_CONFIG")
         .env_remove("TANSEEQ_LISTEN")
-        .env_remove("TANSEEQ_MAX_CONTENT_LENGTH");
+        .env_remove("TANSEEQ_MAX_CONTENT_LENGTH")
+        .env_remove("TANSEEQ_TLS_CERT")
+        .env_remove("TANSEEQ_TLS_KEY")
+        .env_remove("TANSEEQ_TLS_CLIENT_CA");
     cmd
 }
 
@@ -94,6 +97,8 @@ pub fn run_ok(args: &[&str], stdin: Option<&[u8]>) -> String {
 struct Server {
     child: Child,
     port: u16,
+    /// `http` or `https` (with `--tls-cert`).
+    scheme: &'static str,
 }
 
 impl Drop for Server {
@@ -229,6 +234,7 @@ impl TestNode {
     }
 
     fn init_in(org: &str, database: Option<TestDatabase>) -> TestNode {
+        install_crypto_provider();
         let dir = tempfile::Builder::new()
             .prefix("tanseeq-it-")
             .tempdir()
@@ -432,7 +438,11 @@ impl TestNode {
             let _ = reader.read_to_end(&mut sink);
         });
         // From here on the Drop guard owns the child.
-        let mut server = Server { child, port: 0 };
+        let mut server = Server {
+            child,
+            port: 0,
+            scheme: "http",
+        };
         let line = match rx.recv_timeout(START_TIMEOUT) {
             Ok(line) => line,
             Err(_) => panic!(
@@ -440,9 +450,14 @@ impl TestNode {
                 self.server_log()
             ),
         };
-        server.port = line
-            .trim()
-            .strip_prefix("listening on http://127.0.0.1:")
+        let address = line.trim().strip_prefix("listening on ");
+        let (scheme, address) = match address.and_then(|a| a.strip_prefix("https://")) {
+            Some(rest) => ("https", Some(rest)),
+            None => ("http", address.and_then(|a| a.strip_prefix("http://"))),
+        };
+        server.scheme = scheme;
+        server.port = address
+            .and_then(|rest| rest.strip_prefix("127.0.0.1:"))
             .and_then(|rest| rest.strip_suffix("/taxii2/"))
             .and_then(|p| p.parse::<u16>().ok())
             .unwrap_or_else(|| {
@@ -466,8 +481,10 @@ impl TestNode {
         self.server.as_ref().expect("server not running").port
     }
 
+    /// `http://127.0.0.1:PORT`, or `https://…` when the server was started with TLS.
     pub fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port())
+        let server = self.server.as_ref().expect("server not running");
+        format!("{}://127.0.0.1:{}", server.scheme, server.port)
     }
 
     pub fn server_log(&self) -> String {
@@ -593,8 +610,15 @@ pub struct Client {
 /// Generous: a debug build on two cores under a parallel test run.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// The tests' reqwest brings no TLS crypto of its own (the node's `ring` serves): every
+/// HTTP client, HTTPS or not, needs it installed first. Idempotent.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl Client {
     pub fn new(base: &str, auth: Auth) -> Client {
+        install_crypto_provider();
         let http = reqwest::blocking::Client::builder()
             .timeout(CLIENT_TIMEOUT)
             .build()
