@@ -43,7 +43,7 @@ Quick start: `tanseeq demo`, then see README.md."
 )]
 struct Cli {
     /// A TOML configuration file with any of the keys `data`, `database`, `listen`,
-    /// `max_content_length`.
+    /// `max_content_length`, `tls_cert`, `tls_key`, `tls_client_ca`.
     #[arg(long, global = true, env = "TANSEEQ_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
     #[command(subcommand)]
