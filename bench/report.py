@@ -18,7 +18,13 @@ def main():
         if r.get("phase") == "import":
             imports.append(r)
         elif r.get("phase") == "cpu":
-            cpus[(r["label"], r["n"])] = r
+            key = (r["label"], r["n"])
+            if key in cpus:  # one line per driver invocation of the same run: add them up
+                for field in ("wall_seconds", "serve_cpu_seconds", "postgres_cpu_seconds",
+                              "driver_cpu_seconds"):
+                    cpus[key][field] += r[field]
+            else:
+                cpus[key] = r
         elif "phase" in r and "label" in r and r["phase"] != "cpu":
             results[(r["label"], r["n"], r["phase"])] = r
     sizes = sorted({n for (_, n, _) in results})

@@ -1,6 +1,7 @@
 //! The node's rules, above storage and below any protocol: who a caller is
 //! ([`accounts`]), what a caller may see and do ([`access`]), and how objects enter the node
-//! ([`ingest`]), which indicators observables hit ([`matching`]), and moving a whole node between stores ([`copy`]).
+//! ([`ingest`]), which indicators observables hit ([`matching`]), signed provenance of
+//! object versions ([`provenance`]), and moving a whole node between stores ([`copy`]).
 //!
 //! Architecture invariants:
 //! - [`access::visibility`] is the only place that decides which objects a caller may see.
@@ -13,6 +14,7 @@ pub mod copy;
 mod error;
 pub mod ingest;
 pub mod matching;
+pub mod provenance;
 
 pub use error::ServiceError;
 
@@ -55,6 +57,8 @@ pub struct Node {
     auth: Arc<accounts::AuthCache>,
     /// The indicator index for matching: a cache of the store, refreshed from it.
     matching: Arc<matching::MatchIndex>,
+    /// The node's signer, loaded from the database on first use.
+    signer: Arc<tokio::sync::OnceCell<Arc<tanseeq_provenance::NodeSigner>>>,
 }
 
 impl Node {
@@ -64,6 +68,7 @@ impl Node {
             limits,
             auth: Arc::new(accounts::AuthCache::default()),
             matching: Arc::new(matching::MatchIndex::default()),
+            signer: Arc::new(tokio::sync::OnceCell::new()),
         }
     }
 }

@@ -29,6 +29,7 @@ use uuid::Uuid;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_node_secret.sql"),
+    include_str!("../migrations/0003_signatures.sql"),
 ];
 
 /// Key of the advisory lock that migrations run under ("tanseeq!" in ASCII): processes that
@@ -637,6 +638,66 @@ impl Store for PostgresStore {
     async fn restore_status(&self, status: &Status) -> Result<()> {
         let client = self.client().await?;
         objects::insert_status(&**client, status).await
+    }
+
+    async fn add_signatures(&self, collection: Uuid, signatures: &[StoredSignature]) -> Result<()> {
+        let client = self.client().await?;
+        let key: i64 = client
+            .query_opt("SELECT key FROM collections WHERE id = $1", &[&collection])
+            .await
+            .map_err(backend)?
+            .map(|r| rows::get(&r, 0))
+            .transpose()?
+            .ok_or_else(|| StoreError::NotFound {
+                what: format!("collection {collection}"),
+            })?;
+        let column = |f: fn(&StoredSignature) -> &String| -> Vec<String> {
+            signatures.iter().map(|s| f(s).clone()).collect()
+        };
+        client
+            .execute(
+                "INSERT INTO signatures (collection_key, object_id, version, signer, companion)
+                 SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[])
+                 ON CONFLICT DO NOTHING",
+                &[
+                    &key,
+                    &column(|s| &s.object_id),
+                    &column(|s| &s.version),
+                    &column(|s| &s.signer),
+                    &column(|s| &s.companion),
+                ],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn signatures_of(
+        &self,
+        collection: Uuid,
+        object_id: &str,
+    ) -> Result<Vec<StoredSignature>> {
+        let client = self.client().await?;
+        client
+            .query(
+                "SELECT object_id, version, signer, companion FROM signatures
+                 WHERE collection_key = (SELECT key FROM collections WHERE id = $1)
+                   AND object_id = $2
+                 ORDER BY version, signer",
+                &[&collection, &object_id],
+            )
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| {
+                Ok(StoredSignature {
+                    object_id: rows::get(r, 0)?,
+                    version: rows::get(r, 1)?,
+                    signer: rows::get(r, 2)?,
+                    companion: rows::get(r, 3)?,
+                })
+            })
+            .collect()
     }
 }
 

@@ -48,6 +48,7 @@ const INLINE_MAX_IDS: usize = 16;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_node_secret.sql"),
+    include_str!("../migrations/0003_signatures.sql"),
 ];
 
 pub struct SqliteStore {
@@ -707,5 +708,54 @@ impl Store for SqliteStore {
             Ok(())
         })
         .await
+    }
+
+    async fn add_signatures(&self, collection: Uuid, signatures: &[StoredSignature]) -> Result<()> {
+        let signatures = signatures.to_vec();
+        self.write(move |w| {
+            let tx = objects::write_transaction(&mut w.conn)?;
+            let key = objects::collection_key(&tx, collection)?;
+            {
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO signatures
+                             (collection_key, object_id, version, signer, companion)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )
+                    .map_err(backend)?;
+                for s in &signatures {
+                    insert
+                        .execute(params![key, s.object_id, s.version, s.signer, s.companion])
+                        .map_err(backend)?;
+                }
+            }
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn signatures_of(
+        &self,
+        collection: Uuid,
+        object_id: &str,
+    ) -> Result<Vec<StoredSignature>> {
+        let object_id = object_id.to_owned();
+        self.lookup(move |c| {
+            c.prepare_cached(
+                "SELECT object_id, version, signer, companion FROM signatures
+                 WHERE collection_key = (SELECT key FROM collections WHERE id = ?1)
+                   AND object_id = ?2
+                 ORDER BY version, signer",
+            )?
+            .query_map(params![collection.to_string(), object_id], |r| {
+                Ok(StoredSignature {
+                    object_id: r.get(0)?,
+                    version: r.get(1)?,
+                    signer: r.get(2)?,
+                    companion: r.get(3)?,
+                })
+            })?
+            .collect()
+        })
     }
 }

@@ -62,6 +62,7 @@ macro_rules! conformance_tests {
             schema_version
             replica_placement
             statuses_copy
+            signatures
         );
     };
     (@tests ($make:expr) $($check:ident)*) => {
@@ -3213,4 +3214,77 @@ pub async fn statuses_copy<S: Store + ?Sized>(store: &S) {
         store.restore_status(&copied).await,
         "restoring a status whose id exists",
     );
+}
+
+/// Signatures of object versions: stored once per (object, version, signer), read back by
+/// object in version then signer order, kept apart per collection.
+pub async fn signatures<S: Store + ?Sized>(store: &S) {
+    let fx = fixture(store).await;
+    let sig = |id: &str, version: &str, signer: &str| StoredSignature {
+        object_id: id.to_owned(),
+        version: version.to_owned(),
+        signer: signer.to_owned(),
+        companion: format!(r#"{{"object_ref":"{id}","signer":"{signer}","v":"{version}"}}"#),
+    };
+    let a = new_id("indicator");
+    let b = new_id("indicator");
+    assert!(
+        must(
+            store.signatures_of(fx.collection, &a).await,
+            "signatures_of"
+        )
+        .is_empty(),
+        "no signatures at first"
+    );
+    let first = vec![
+        sig(&a, "2026-01-02", "node-2"),
+        sig(&a, "2026-01-01", "node-1"),
+        sig(&b, "2026-01-01", "node-1"),
+    ];
+    must(
+        store.add_signatures(fx.collection, &first).await,
+        "add_signatures",
+    );
+    // Again, with one changed companion under an existing key and one new signer.
+    let mut again = first.clone();
+    again[0].companion = "changed".into();
+    again.push(sig(&a, "2026-01-01", "node-2"));
+    must(
+        store.add_signatures(fx.collection, &again).await,
+        "add_signatures again",
+    );
+    assert_eq!(
+        must(
+            store.signatures_of(fx.collection, &a).await,
+            "signatures_of"
+        ),
+        vec![
+            sig(&a, "2026-01-01", "node-1"),
+            sig(&a, "2026-01-01", "node-2"),
+            sig(&a, "2026-01-02", "node-2"),
+        ],
+        "by version then signer; a stored signature is never replaced"
+    );
+    let other = Uuid::new_v4();
+    must(
+        store
+            .create_collection(&Collection {
+                id: other,
+                api_root: fx.root.clone(),
+                title: "other".into(),
+                description: None,
+                created: now(),
+                grants: Vec::new(),
+            })
+            .await,
+        "create_collection",
+    );
+    assert!(
+        must(store.signatures_of(other, &a).await, "signatures_of").is_empty(),
+        "signatures belong to their collection"
+    );
+    match store.add_signatures(Uuid::new_v4(), &first).await {
+        Err(StoreError::NotFound { .. }) => {}
+        other => panic!("signatures for an unknown collection: expected NotFound, got {other:?}"),
+    }
 }

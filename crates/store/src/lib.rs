@@ -88,6 +88,18 @@ pub trait Store: Send + Sync + 'static {
     /// operators' tools, not for callers.
     async fn count_objects(&self, collection: Uuid) -> Result<u64>;
 
+    // --- signed provenance -----------------------------------------------------------------
+    /// Stores signatures of object versions of a collection; one already stored for the same
+    /// object, version and signer is kept as it is. An unknown collection is `NotFound`.
+    async fn add_signatures(&self, collection: Uuid, signatures: &[StoredSignature]) -> Result<()>;
+    /// Every stored signature of an object's versions in a collection, by version then signer.
+    /// Callers read them only for versions the caller was allowed to read.
+    async fn signatures_of(
+        &self,
+        collection: Uuid,
+        object_id: &str,
+    ) -> Result<Vec<StoredSignature>>;
+
     // --- status ------------------------------------------------------------------------------
     async fn status(&self, api_root: &str, id: Uuid) -> Result<Option<Status>>;
     /// Every status resource in id order, a page at a time (`after`: the last id of the

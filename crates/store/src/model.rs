@@ -26,6 +26,17 @@ impl fmt::Debug for NodeSecret {
     }
 }
 
+/// A node's signature over one object version (a provenance companion object, as JSON text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSignature {
+    pub object_id: String,
+    /// The signed version, in sortable form ([`VersionKey::sortable`]).
+    pub version: String,
+    /// Who signed: a node id.
+    pub signer: String,
+    pub companion: String,
+}
+
 /// The schema version a build of tanseeq expects and the one a database has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SchemaVersion {

@@ -3,7 +3,7 @@
 //! Endpoints (TAXII 2.1 section 4 onward): discovery `/taxii2/`, API root `/{root}/`, status,
 //! collections, one collection, objects (GET, POST), one object (GET, DELETE), manifest and
 //! versions. Trailing slashes are optional. Beside TAXII, the node's own JSON API:
-//! `POST /api/v1/match` ([`matching`]).
+//! `POST /api/v1/match` and `GET /api/v1/provenance/…` ([`matching`]).
 //!
 //! Architecture invariants:
 //! - Handlers parse HTTP, call the service layer, and format TAXII; they never decide access
@@ -44,6 +44,10 @@ pub fn router(state: AppState) -> Router {
     // Not TAXII: plain JSON, so outside the TAXII media-type negotiation.
     let own_api = Router::new()
         .route("/api/v1/match", post(matching::match_observables))
+        .route(
+            "/api/v1/provenance/{api_root}/{collection_id}/{object_id}",
+            get(matching::provenance),
+        )
         .with_state(state.clone());
     taxii_router(state)
         .merge(own_api)

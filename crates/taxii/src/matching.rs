@@ -140,3 +140,59 @@ pub async fn match_observables(
     );
     Ok(response)
 }
+
+/// `GET /api/v1/provenance/{api_root}/{collection}/{object_id}`: every version of an object
+/// the caller may read, with the signatures over it and whether each verifies now.
+pub async fn provenance(
+    State(state): State<AppState>,
+    axum::extract::Path((root, collection, object_id)): axum::extract::Path<(
+        String,
+        String,
+        String,
+    )>,
+    Authenticated(caller): Authenticated,
+) -> Result<Response, ApiError> {
+    let collection = uuid::Uuid::parse_str(&collection)
+        .map_err(|_| ApiError::NotFound(format!("no collection {collection}")))?;
+    let versions = state
+        .node
+        .provenance(&caller, &root, collection, &object_id)
+        .await?;
+    let versions: Vec<Value> = versions
+        .iter()
+        .map(|v| {
+            json!({
+                "version": v.version,
+                "signatures": v.signatures.iter().map(|s| {
+                    let companion: Value = serde_json::from_str(&s.companion).unwrap_or(Value::Null);
+                    match &s.verification {
+                        Ok(verified) => json!({
+                            "signer": s.signer,
+                            "verified": true,
+                            "key_id": verified.key_id,
+                            "signed_at": verified.signed_at.to_string(),
+                            "digest": verified.digest,
+                            "companion": companion,
+                        }),
+                        Err(why) => json!({
+                            "signer": s.signer,
+                            "verified": false,
+                            "error": why,
+                            "companion": companion,
+                        }),
+                    }
+                }).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let mut response = (
+        StatusCode::OK,
+        json!({ "object_id": object_id, "versions": versions }).to_string(),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
+}
