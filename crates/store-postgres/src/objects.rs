@@ -165,6 +165,14 @@ pub(crate) async fn ingest(
 ) -> Result<IngestOutcome> {
     let PreparedBatch { batch, objects } = prepared;
     let tx = client.transaction().await.map_err(backend)?;
+    // Generic plans only, inside ingest: a custom plan judges `collection_key = <value>` by
+    // the table's statistics, and for a collection that is new or grew since the last ANALYZE
+    // it estimates one row and scans the whole collection for each batch instead of looking
+    // ids up (measured: a second collection of 1,000,000 objects ingested at 5,600 objects/s
+    // instead of 35,000).
+    tx.batch_execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        .await
+        .map_err(backend)?;
     // Statements of every ingest are prepared once per connection: a round trip each saved.
     let find_collection = tx
         .prepare_cached("SELECT key FROM collections WHERE id = $1")
@@ -232,8 +240,10 @@ pub(crate) async fn ingest(
     let mut existing: HashMap<String, Vec<StoredVersion>> = HashMap::new();
     let stored_versions = tx
         .prepare_cached(
-            "SELECT seq, id, version, sha256, originator_org, restricted FROM objects
-             WHERE collection_key = $1 AND id = ANY($2) ORDER BY seq",
+            "SELECT o.seq, o.id, o.version, o.sha256, o.originator_org, o.restricted
+             FROM unnest($2::text[]) AS wanted(id)
+             JOIN objects o ON o.collection_key = $1 AND o.id = wanted.id
+             ORDER BY o.seq",
         )
         .await
         .map_err(backend)?;
