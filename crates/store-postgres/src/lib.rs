@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_node_secret.sql"),
     include_str!("../migrations/0003_signatures.sql"),
+    include_str!("../migrations/0004_id_first_index.sql"),
 ];
 
 /// Key of the advisory lock that migrations run under ("tanseeq!" in ASCII): processes that
