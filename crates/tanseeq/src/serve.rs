@@ -132,20 +132,6 @@ pub async fn serve_with(
         println!("{banner}");
     }
     tracing::info!(%bound, backend = node.store.backend_name(), %scheme, "serving TAXII 2.1");
-    // The indicator index is built in the background, so the first match request does not
-    // wait for every indicator of the node to be read and parsed.
-    let warming = node.clone();
-    tokio::spawn(async move {
-        match warming.refresh_indicators().await {
-            Ok(()) => {
-                let (indexed, skipped) = warming.indicator_index_size().await;
-                tracing::info!(indexed, skipped, "indicator index ready");
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "indicator index not built yet; retried on the first match")
-            }
-        }
-    });
     let app = tanseeq_taxii::service(AppState { node, title });
     if let Some(config) = tls {
         // `tap_io` does nothing here but lets axum hand the app the client's address
