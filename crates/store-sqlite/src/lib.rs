@@ -686,28 +686,8 @@ impl Store for SqliteStore {
 
     async fn restore_status(&self, status: &Status) -> Result<()> {
         let status = status.clone();
-        self.write(move |w| {
-            w.conn
-                .execute(
-                    "INSERT INTO statuses (id, api_root, collection_id, owner_org, state,
-                        request_timestamp, successes, failures, pendings)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                    params![
-                        status.id.to_string(),
-                        status.api_root,
-                        status.collection_id.to_string(),
-                        status.owner_org.to_string(),
-                        status.state.as_str(),
-                        status.request_timestamp.0,
-                        StatusDetail::list_to_json(&status.successes),
-                        StatusDetail::list_to_json(&status.failures),
-                        StatusDetail::list_to_json(&status.pendings),
-                    ],
-                )
-                .map_err(unique(format!("status {}", status.id)))?;
-            Ok(())
-        })
-        .await
+        self.write(move |w| objects::insert_status(&w.conn, &status))
+            .await
     }
 
     async fn add_signatures(&self, collection: Uuid, signatures: &[StoredSignature]) -> Result<()> {

@@ -390,29 +390,45 @@ fn ingest_one(
         pendings: Vec::new(),
     };
     if keep_status {
-        tx.execute(
-            "INSERT INTO statuses (id, api_root, collection_id, owner_org, state,
-                request_timestamp, successes, failures, pendings)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                status.id.to_string(),
-                status.api_root,
-                status.collection_id.to_string(),
-                originator,
-                status.state.as_str(),
-                status.request_timestamp.0,
-                StatusDetail::list_to_json(&status.successes),
-                StatusDetail::list_to_json(&status.failures),
-                StatusDetail::list_to_json(&status.pendings),
-            ],
-        )
-        .map_err(backend)?;
+        insert_status(tx, &status)?;
     }
     Ok(IngestOutcome {
         stored: status.successes.len() as u64 - duplicates,
         duplicates,
         status,
     })
+}
+
+/// Stores a status resource; its id must be new. Ingests keep theirs here, and copying a store
+/// restores statuses through it.
+pub(crate) fn insert_status(conn: &Connection, status: &Status) -> Result<()> {
+    conn.execute(
+        "INSERT INTO statuses (id, api_root, collection_id, owner_org, state,
+            request_timestamp, successes, failures, pendings)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            status.id.to_string(),
+            status.api_root,
+            status.collection_id.to_string(),
+            status.owner_org.to_string(),
+            status.state.as_str(),
+            status.request_timestamp.0,
+            StatusDetail::list_to_json(&status.successes),
+            StatusDetail::list_to_json(&status.failures),
+            StatusDetail::list_to_json(&status.pendings),
+        ],
+    )
+    .map_err(|e| match e {
+        rusqlite::Error::SqliteFailure(ref code, _)
+            if code.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            StoreError::AlreadyExists {
+                what: format!("status {}", status.id),
+            }
+        }
+        other => backend(other),
+    })?;
+    Ok(())
 }
 
 impl Writer {
