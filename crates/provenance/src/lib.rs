@@ -218,6 +218,23 @@ pub struct Verified {
     pub signed_at: StixTimestamp,
     /// SHA-256 (hex) of the object's canonical form.
     pub digest: String,
+    /// What the signer attested about the version's audience, when it did.
+    pub attestation: Attestation,
+}
+
+/// What the signing node attests about a version besides its bytes: who authored it in the
+/// federation and who its audience is. Receiving nodes take these from the originator's
+/// signature, never from the object itself (a `created_by_ref` proves nothing).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attestation {
+    /// The identity (`identity--…`) of the organization that submitted the version.
+    pub originator_ref: Option<String>,
+    /// The identity the version is addressed to besides its audience (a sighting's indicator
+    /// author).
+    pub addressee_ref: Option<String>,
+    /// Whether the version is restricted (TLP:RED, TLP:AMBER+STRICT, also by a collection's
+    /// default) and its sharing groups (marking-definition ids).
+    pub audience: Option<(bool, Vec<String>)>,
 }
 
 /// The id and version of an object, read from its parsed form.
@@ -286,6 +303,16 @@ pub fn sign_at(
     signer: &NodeSigner,
     signed_at: StixTimestamp,
 ) -> Result<String, ProvenanceError> {
+    sign_attested(raw_object, signer, signed_at, &Attestation::default())
+}
+
+/// [`sign_at`], the companion also carrying (and signing) an [`Attestation`].
+pub fn sign_attested(
+    raw_object: &str,
+    signer: &NodeSigner,
+    signed_at: StixTimestamp,
+    attestation: &Attestation,
+) -> Result<String, ProvenanceError> {
     let object = read_object(raw_object)?;
     let signed_at = signed_at.to_millis_string();
     let id = companion_id(
@@ -315,14 +342,27 @@ pub fn sign_at(
             s(&hex::encode(Sha256::digest(object.canonical.as_bytes()))),
         ),
         ("signed_at".to_owned(), s(&signed_at)),
-        (
-            "extensions".to_owned(),
-            Value::Object(vec![(
-                EXTENSION_DEFINITION_ID.to_owned(),
-                Value::Object(vec![("extension_type".to_owned(), s("new-sdo"))]),
-            )]),
-        ),
     ]);
+    if let Some(originator) = &attestation.originator_ref {
+        members.push(("originator_ref".to_owned(), s(originator)));
+    }
+    if let Some(addressee) = &attestation.addressee_ref {
+        members.push(("addressee_ref".to_owned(), s(addressee)));
+    }
+    if let Some((restricted, groups)) = &attestation.audience {
+        members.push(("restricted".to_owned(), Value::Bool(*restricted)));
+        members.push((
+            "sharing_group_refs".to_owned(),
+            Value::Array(groups.iter().map(|g| s(g)).collect()),
+        ));
+    }
+    members.extend([(
+        "extensions".to_owned(),
+        Value::Object(vec![(
+            EXTENSION_DEFINITION_ID.to_owned(),
+            Value::Object(vec![("extension_type".to_owned(), s("new-sdo"))]),
+        )]),
+    )]);
     let mut unsigned = Value::Object(members);
     let mut input = String::new();
     jcs::write(&unsigned, &mut input);
@@ -453,6 +493,39 @@ pub fn verify(
     key.verify_strict(input.as_bytes(), &signature)
         .map_err(|_| ProvenanceError::BadSignature)?;
 
+    let optional_text = |name: &str| -> Result<Option<String>, ProvenanceError> {
+        match value.get(name) {
+            None => Ok(None),
+            Some(v) => v
+                .as_str()
+                .map(|t| Some(t.to_owned()))
+                .ok_or_else(|| malformed(&format!("`{name}` must be a string"))),
+        }
+    };
+    let audience = match value.get("restricted") {
+        None => None,
+        Some(Value::Bool(restricted)) => {
+            let groups = match value.get("sharing_group_refs") {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|g| {
+                        g.as_str()
+                            .map(str::to_owned)
+                            .ok_or_else(|| malformed("`sharing_group_refs` must hold strings"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+                _ => return Err(malformed("`sharing_group_refs` must be a list")),
+            };
+            Some((*restricted, groups))
+        }
+        Some(_) => return Err(malformed("`restricted` must be true or false")),
+    };
+    let attestation = Attestation {
+        originator_ref: optional_text("originator_ref")?,
+        addressee_ref: optional_text("addressee_ref")?,
+        audience,
+    };
+
     Ok(Verified {
         companion_id: id.to_owned(),
         object_ref: object_ref.to_owned(),
@@ -461,7 +534,25 @@ pub fn verify(
         key_id: key_id.to_owned(),
         signed_at,
         digest: digest.to_owned(),
+        attestation,
     })
+}
+
+/// Signs an arbitrary message (a node descriptor, a request): base64 of the Ed25519 signature.
+pub fn sign_message(signer: &NodeSigner, message: &[u8]) -> String {
+    STANDARD.encode(signer.key.sign(message).to_bytes())
+}
+
+/// Whether `signature` (base64) is `key`'s signature of `message`.
+pub fn verify_message(key: &VerifyingKey, message: &[u8], signature: &str) -> bool {
+    STANDARD
+        .decode(signature.trim())
+        .ok()
+        .and_then(|b| <[u8; 64]>::try_from(b).ok())
+        .is_some_and(|b| {
+            key.verify_strict(message, &Signature::from_bytes(&b))
+                .is_ok()
+        })
 }
 
 /// The extension-definition that governs companion objects (a `new-sdo` extension), the same

@@ -1,12 +1,78 @@
 //! Who may see and do what. The functions here are the only place access is decided.
 
 use crate::accounts::Caller;
+use crate::federation::SharingGroup;
 use crate::{Node, ServiceError};
 use tanseeq_store::{
-    Collection, Cursor, Fetch, ObjectDelete, ObjectFilter, ObjectPage, ObjectQuery, Status,
-    VersionMatch, Visibility,
+    Audience, Collection, Cursor, Fetch, ObjectDelete, ObjectFilter, ObjectPage, ObjectQuery,
+    Organization, Status, VersionMatch, Visibility,
 };
 use uuid::Uuid;
+
+/// What the audience rule needs to know of the federation: its organizations (local and
+/// partner, with their home nodes) and the current revision of every sharing group.
+#[derive(Debug, Clone, Default)]
+pub struct Directory {
+    pub orgs: Vec<Organization>,
+    pub groups: Vec<SharingGroup>,
+}
+
+impl Directory {
+    /// The sharing groups (ids) that count any of these organizations as members.
+    fn groups_of(&self, orgs: &[Uuid]) -> Vec<String> {
+        let identities: Vec<&str> = self
+            .orgs
+            .iter()
+            .filter(|o| orgs.contains(&o.id))
+            .map(|o| o.identity_id.as_str())
+            .collect();
+        self.groups
+            .iter()
+            .filter(|g| g.members.iter().any(|m| identities.contains(&m.as_str())))
+            .map(|g| g.id.clone())
+            .collect()
+    }
+
+    /// The organizations whose accounts live on `node`.
+    pub fn orgs_of_node(&self, node: Uuid) -> Vec<Uuid> {
+        self.orgs
+            .iter()
+            .filter(|o| o.home_node == Some(node))
+            .map(|o| o.id)
+            .collect()
+    }
+}
+
+/// Who reads: an organization's member, or a peer node receiving objects for the
+/// organizations it hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Organization(Uuid),
+    Node(Uuid),
+}
+
+/// THE audience function: what a reader is, in the terms of the audience rule
+/// ([`Visibility::admits`]). An organization reads as itself with its sharing groups; a peer
+/// node reads as every organization it hosts with all their groups, and never receives back
+/// what came from it. "May organization X see object O" and "may object O be sent to node N"
+/// are both this function followed by `admits`, on every read and sync path.
+pub fn audience(reader: Reader, directory: &Directory) -> Audience {
+    match reader {
+        Reader::Organization(org) => Audience {
+            orgs: vec![org],
+            groups: directory.groups_of(&[org]),
+            not_from: None,
+        },
+        Reader::Node(node) => {
+            let orgs = directory.orgs_of_node(node);
+            Audience {
+                groups: directory.groups_of(&orgs),
+                orgs,
+                not_from: Some(node),
+            }
+        }
+    }
+}
 
 /// What a caller wants to do with a collection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,12 +106,17 @@ pub fn collection_access(caller: &Caller, collection: &Collection) -> Option<Col
 /// THE visibility function: which objects of a collection a caller may see. `None` when the
 /// caller may not read the collection at all.
 ///
-/// Rule: objects marked TLP:RED or TLP:AMBER+STRICT are visible only to the organization that
-/// submitted them; every other object to every organization that may read the collection.
-pub fn visibility(caller: &Caller, collection: &Collection) -> Option<Visibility> {
+/// Rule: the caller's organization must be granted reading the collection; then it sees the
+/// objects whose audience ([`audience`]) it belongs to. A peer node's account sees what may be
+/// sent to that node.
+pub fn visibility(
+    caller: &Caller,
+    collection: &Collection,
+    directory: &Directory,
+) -> Option<Visibility> {
     collection_access(caller, collection)
         .filter(|a| a.can_read)
-        .map(|_| Visibility::Organization(caller.org_id))
+        .map(|_| Visibility::Audience(audience(caller.reader(), directory)))
 }
 
 /// Whether a caller may read a status resource: only the organization that made the request.
@@ -99,7 +170,8 @@ impl Node {
             }
             _ => {}
         }
-        let visibility = visibility(caller, &collection);
+        let directory = self.directory_for(caller.reader()).await?;
+        let visibility = visibility(caller, &collection, &directory);
         Ok((collection, access, visibility))
     }
 
@@ -210,6 +282,7 @@ mod tests {
             user_name: "u".into(),
             org_id: org,
             role,
+            peer_node: None,
         }
     }
 
@@ -222,6 +295,10 @@ mod tests {
             created: jiff::Timestamp::UNIX_EPOCH,
             grants,
         }
+    }
+
+    fn directory() -> Directory {
+        Directory::default()
     }
 
     /// (grant read, grant write, role) → (visible, can_read, can_write)
@@ -247,7 +324,7 @@ mod tests {
             let got = collection_access(&caller(org, role), &c).map(|a| (a.can_read, a.can_write));
             assert_eq!(got, expected, "read={read} write={write} role={role}");
             assert_eq!(
-                visibility(&caller(org, role), &c).is_some(),
+                visibility(&caller(org, role), &c, &directory()).is_some(),
                 expected.is_some_and(|(r, _)| r)
             );
         }
@@ -258,7 +335,10 @@ mod tests {
             write: true,
         }]);
         assert_eq!(collection_access(&caller(org, Role::Admin), &c), None);
-        assert_eq!(visibility(&caller(org, Role::Admin), &c), None);
+        assert_eq!(
+            visibility(&caller(org, Role::Admin), &c, &directory()),
+            None
+        );
     }
 
     /// The rule, end to end: restricted objects only to their originator.
@@ -289,9 +369,12 @@ mod tests {
             seq: 1,
             originator_org: a,
             restricted,
+            groups: Vec::new(),
+            addressee_org: None,
+            origin_node: None,
         };
-        let for_a = visibility(&caller(a, Role::Reader), &c).unwrap();
-        let for_b = visibility(&caller(b, Role::Reader), &c).unwrap();
+        let for_a = visibility(&caller(a, Role::Reader), &c, &directory()).unwrap();
+        let for_b = visibility(&caller(b, Role::Reader), &c, &directory()).unwrap();
         assert!(for_a.admits(&meta(true)) && for_a.admits(&meta(false)));
         assert!(!for_b.admits(&meta(true)) && for_b.admits(&meta(false)));
     }

@@ -36,9 +36,20 @@ pub struct Caller {
     pub user_name: String,
     pub org_id: Uuid,
     pub role: Role,
+    /// Set when the request is signed by a peer node (its id): the caller then reads what may
+    /// be sent to that node, and posts what that node relays.
+    pub peer_node: Option<Uuid>,
 }
 
 impl Caller {
+    /// Who the caller reads as, for the audience rule.
+    pub fn reader(&self) -> crate::access::Reader {
+        match self.peer_node {
+            Some(node) => crate::access::Reader::Node(node),
+            None => crate::access::Reader::Organization(self.org_id),
+        }
+    }
+
     /// An operator's tool acting for an organization (`tanseeq match --org`): what that
     /// organization's analysts may see and write, no more.
     pub fn acting_for(org_id: Uuid) -> Self {
@@ -47,6 +58,7 @@ impl Caller {
             user_name: "operator".into(),
             org_id,
             role: Role::Analyst,
+            peer_node: None,
         }
     }
 
@@ -56,6 +68,7 @@ impl Caller {
             user_name: user.name.clone(),
             org_id: user.org_id,
             role: user.role,
+            peer_node: None,
         }
     }
 }
@@ -123,7 +136,7 @@ pub fn random_password(len: usize) -> Result<String, ServiceError> {
     Ok(password)
 }
 
-fn check_name(kind: &str, name: &str) -> Result<(), ServiceError> {
+pub(crate) fn check_name(kind: &str, name: &str) -> Result<(), ServiceError> {
     if name.trim().is_empty() || name.len() > MAX_NAME_LEN || name.trim() != name {
         return Err(ServiceError::BadRequest(format!(
             "{kind} name must be 1 to {MAX_NAME_LEN} bytes without leading or trailing spaces"
@@ -217,6 +230,7 @@ impl Node {
             id: Uuid::new_v4(),
             name: name.to_owned(),
             identity_id: format!("identity--{}", Uuid::new_v4()),
+            home_node: None,
             created: jiff::Timestamp::now(),
         };
         self.store.create_organization(&org).await?;

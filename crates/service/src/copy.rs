@@ -245,6 +245,10 @@ async fn copy_group(
             header,
             raw,
             restricted: record.meta.restricted,
+            groups: record.meta.groups.clone(),
+            addressee_org: record.meta.addressee_org,
+            originator_org: Some(record.meta.originator_org),
+            origin_node: record.meta.origin_node,
         });
     }
     let batch = IngestBatch {
@@ -252,6 +256,7 @@ async fn copy_group(
         api_root: api_root.to_owned(),
         collection_id: collection,
         originator_org: first.originator_org,
+        poster: Visibility::organization(first.originator_org),
         request_timestamp: DateAdded(first.date_added.0),
         objects,
         rejected: Vec::new(),

@@ -61,11 +61,11 @@ pub fn prepare_batch<'a>(
                 }
                 Ok(header)
             }) {
-            Ok(header) => valid.push(NewObject {
-                restricted: is_restricted(&header.object_marking_refs),
-                header,
-                raw: text.to_owned(),
-            }),
+            Ok(header) => valid.push(NewObject::new(
+                header.clone(),
+                text.to_owned(),
+                is_restricted(&header.object_marking_refs),
+            )),
             Err(message) => rejected.push(rejection(text, message)),
         }
     }
@@ -74,6 +74,7 @@ pub fn prepare_batch<'a>(
         api_root: api_root.to_owned(),
         collection_id,
         originator_org,
+        poster: tanseeq_store::Visibility::organization(originator_org),
         request_timestamp,
         objects: valid,
         rejected,
@@ -115,9 +116,25 @@ fn rejection(text: &str, message: String) -> StatusDetail {
 }
 
 impl Node {
-    /// Stores a batch prepared by [`prepare_batch`]; returns the status once committed.
-    pub async fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, ServiceError> {
-        Ok(self.store.ingest(batch).await?)
+    /// Stores a batch prepared by [`prepare_batch`], with the audience of each object decided
+    /// here (TLP or the collection's default, sharing groups, a sighting's addressee); returns
+    /// the status once committed.
+    pub async fn ingest(&self, mut batch: IngestBatch) -> Result<IngestOutcome, ServiceError> {
+        self.mark_audience(&mut batch).await?;
+        let groups: Vec<String> = batch
+            .objects
+            .iter()
+            .filter(|o| o.header.object_type == "marking-definition")
+            .map(|o| o.raw.clone())
+            .collect();
+        let outcome = self.store.ingest(batch).await?;
+        if !groups.is_empty() {
+            // Stored or already stored: either way the definition holds (revisions only go
+            // forward in the store).
+            let applied: Vec<(String, bool)> = groups.into_iter().map(|g| (g, true)).collect();
+            self.apply_group_definitions(&applied).await?;
+        }
+        Ok(outcome)
     }
 
     /// Validates and stores objects submitted by a caller to a collection it may write.

@@ -12,6 +12,7 @@ pub mod access;
 pub mod accounts;
 pub mod copy;
 mod error;
+pub mod federation;
 pub mod ingest;
 pub mod matching;
 pub mod provenance;

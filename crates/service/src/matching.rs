@@ -261,9 +261,10 @@ impl Node {
         caller: &Caller,
     ) -> Result<HashMap<Uuid, Visibility>, ServiceError> {
         let mut map = HashMap::new();
+        let directory = self.directory_for(caller.reader()).await?;
         for root in self.store.api_roots().await? {
             for collection in self.store.collections(&root.name).await? {
-                if let Some(v) = visibility(caller, &collection) {
+                if let Some(v) = visibility(caller, &collection, &directory) {
                     map.insert(collection.id, v);
                 }
             }

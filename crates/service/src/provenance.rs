@@ -127,9 +127,7 @@ impl Node {
             // Read back: a signature stored meanwhile by another process wins.
             stored = self.store.signatures_of(collection_id, object_id).await?;
         }
-        let own_key = signer.verifying_key();
-        let own_id = signer.signer().to_owned();
-        let keys = move |who: &str, _key_id: &str| (who == own_id).then_some(own_key);
+        let keys = self.node_keys().await?;
         Ok(records
             .iter()
             .map(|record| VersionProvenance {

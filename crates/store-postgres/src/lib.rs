@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_node_secret.sql"),
     include_str!("../migrations/0003_signatures.sql"),
     include_str!("../migrations/0004_id_first_index.sql"),
+    include_str!("../migrations/0005_federation.sql"),
 ];
 
 /// Key of the advisory lock that migrations run under ("tanseeq!" in ASCII): processes that
@@ -321,13 +322,14 @@ impl Store for PostgresStore {
         let client = self.client().await?;
         client
             .execute(
-                "INSERT INTO organizations (id, name, identity_id, created)
-                 VALUES ($1, $2, $3, $4)",
+                "INSERT INTO organizations (id, name, identity_id, created, home_node)
+                 VALUES ($1, $2, $3, $4, $5)",
                 &[
                     &org.id,
                     &org.name,
                     &org.identity_id,
                     &org.created.to_string(),
+                    &org.home_node,
                 ],
             )
             .await
@@ -338,10 +340,7 @@ impl Store for PostgresStore {
     async fn organizations(&self) -> Result<Vec<Organization>> {
         let client = self.client().await?;
         client
-            .query(
-                "SELECT id, name, identity_id, created FROM organizations ORDER BY name",
-                &[],
-            )
+            .query(&format!("{} ORDER BY name", rows::ORGANIZATION_SELECT), &[])
             .await
             .map_err(backend)?
             .iter()
@@ -353,9 +352,28 @@ impl Store for PostgresStore {
         let client = self.client().await?;
         client
             .query_opt(
-                "SELECT id, name, identity_id, created FROM organizations WHERE name = $1",
+                &format!("{} WHERE name = $1", rows::ORGANIZATION_SELECT),
                 &[&name],
             )
+            .await
+            .map_err(backend)?
+            .map(|r| rows::organization(&r))
+            .transpose()
+    }
+
+    async fn organization_by_identity(&self, identity_id: &str) -> Result<Option<Organization>> {
+        let client = self.client().await?;
+        // On the path of federation requests (a peer's objects name their originators):
+        // prepared once per connection.
+        let statement = client
+            .prepare_cached(&format!(
+                "{} WHERE identity_id = $1",
+                rows::ORGANIZATION_SELECT
+            ))
+            .await
+            .map_err(backend)?;
+        client
+            .query_opt(&statement, &[&identity_id])
             .await
             .map_err(backend)?
             .map(|r| rows::organization(&r))
@@ -639,6 +657,87 @@ impl Store for PostgresStore {
     async fn restore_status(&self, status: &Status) -> Result<()> {
         let client = self.client().await?;
         objects::insert_status(&**client, status).await
+    }
+
+    async fn put_document(&self, document: &Document, replace: Replace) -> Result<bool> {
+        let client = self.client().await?;
+        // One statement either way, so that concurrent writers (other processes included)
+        // never lose an update between a read and a write: with `IfHigherRank` the conflict
+        // branch updates nothing unless the new rank is higher, and no row is counted.
+        let statement = match replace {
+            Replace::Always => {
+                "INSERT INTO documents (kind, key, rank, body) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (kind, key) DO UPDATE
+                 SET rank = excluded.rank, body = excluded.body"
+            }
+            Replace::IfHigherRank => {
+                "INSERT INTO documents (kind, key, rank, body) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (kind, key) DO UPDATE
+                 SET rank = excluded.rank, body = excluded.body
+                 WHERE excluded.rank > documents.rank"
+            }
+        };
+        let changed = client
+            .execute(
+                statement,
+                &[
+                    &document.kind,
+                    &document.key,
+                    &document.rank,
+                    &document.body,
+                ],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(changed > 0)
+    }
+
+    async fn document(&self, kind: &str, key: &str) -> Result<Option<Document>> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "{} WHERE kind = $1 AND key = $2",
+                rows::DOCUMENT_SELECT
+            ))
+            .await
+            .map_err(backend)?;
+        client
+            .query_opt(&statement, &[&kind, &key])
+            .await
+            .map_err(backend)?
+            .map(|r| rows::document(&r))
+            .transpose()
+    }
+
+    async fn documents(&self, kind: &str) -> Result<Vec<Document>> {
+        let client = self.client().await?;
+        // Byte order, as SQLite's: the column's collation already is "C"; said again here so
+        // that the order never depends on the schema alone.
+        client
+            .query(
+                &format!(
+                    "{} WHERE kind = $1 ORDER BY key COLLATE \"C\"",
+                    rows::DOCUMENT_SELECT
+                ),
+                &[&kind],
+            )
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(rows::document)
+            .collect()
+    }
+
+    async fn delete_document(&self, kind: &str, key: &str) -> Result<bool> {
+        let client = self.client().await?;
+        let removed = client
+            .execute(
+                "DELETE FROM documents WHERE kind = $1 AND key = $2",
+                &[&kind, &key],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(removed > 0)
     }
 
     async fn add_signatures(&self, collection: Uuid, signatures: &[StoredSignature]) -> Result<()> {

@@ -67,6 +67,8 @@ struct PreparedObject {
     valid_from: Option<String>,
     valid_until: Option<String>,
     markings: Option<String>,
+    /// The object's sharing groups as stored: sorted, without duplicates.
+    groups: Vec<String>,
 }
 
 impl PreparedBatch {
@@ -84,6 +86,7 @@ impl PreparedBatch {
                     valid_until: header.valid_until.map(|t| t.sortable()),
                     markings: (!header.object_marking_refs.is_empty())
                         .then(|| header.object_marking_refs.join(" ")),
+                    groups: stored_groups(&object.groups),
                     object,
                 }
             })
@@ -102,6 +105,30 @@ struct StoredVersion {
     raw: Option<String>,
     originator_org: Uuid,
     restricted: bool,
+    groups: Vec<String>,
+    addressee_org: Option<Uuid>,
+    origin_node: Option<Uuid>,
+}
+
+impl StoredVersion {
+    fn marked(&self) -> Marked<'_> {
+        Marked {
+            originator_org: self.originator_org,
+            addressee_org: self.addressee_org,
+            restricted: self.restricted,
+            groups: &self.groups,
+            origin_node: self.origin_node,
+        }
+    }
+}
+
+/// The stored form of sharing groups: sorted, without duplicates (the column is NULL when
+/// there are none).
+fn stored_groups(groups: &[String]) -> Vec<String> {
+    let mut sorted = groups.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    sorted
 }
 
 #[derive(Clone, Copy)]
@@ -127,11 +154,20 @@ struct NewRows {
     marking_refs: Vec<Option<String>>,
     valid_from: Vec<Option<String>>,
     valid_until: Vec<Option<String>>,
+    originator_org: Vec<Uuid>,
     restricted: Vec<bool>,
     is_first: Vec<bool>,
     is_last: Vec<bool>,
     sha256: Vec<Vec<u8>>,
     raw: Vec<String>,
+    addressee_org: Vec<Option<Uuid>>,
+    origin_node: Vec<Option<Uuid>>,
+    /// The sharing groups of every row, one after the other: a row's are the slice
+    /// `groups[groups_start .. groups_start + groups_count]` (1-based, as SQL arrays), since
+    /// `unnest` flattens an array of arrays and rows' lists differ in length.
+    groups: Vec<String>,
+    groups_start: Vec<i32>,
+    groups_count: Vec<i32>,
 }
 
 /// How one object of a batch ended.
@@ -236,7 +272,8 @@ pub(crate) async fn ingest(
             // a condition on the collection would let the planner prefer an index that leads
             // with it, and for a collection the statistics do not know yet (estimated at one
             // row) scan the whole collection for every batch.
-            "SELECT seq, id, version, sha256, originator_org, restricted, collection_key
+            "SELECT seq, id, version, sha256, originator_org, restricted, collection_key,
+                    sharing_groups, addressee_org, origin_node
              FROM objects WHERE id = ANY($1) ORDER BY seq",
         )
         .await
@@ -256,6 +293,9 @@ pub(crate) async fn ingest(
                 raw: None,
                 originator_org: rows::get(&row, 4)?,
                 restricted: rows::get(&row, 5)?,
+                groups: rows::get::<Option<Vec<String>>>(&row, 7)?.unwrap_or_default(),
+                addressee_org: rows::get(&row, 8)?,
+                origin_node: rows::get(&row, 9)?,
             });
     }
 
@@ -284,8 +324,7 @@ pub(crate) async fn ingest(
         };
         // Only versions the poster may see count: a hidden version must not turn a post into
         // a duplicate or a conflict, which would reveal that it exists.
-        let visible =
-            |stored: &StoredVersion| !stored.restricted || stored.originator_org == poster;
+        let visible = |stored: &StoredVersion| batch.poster.admits_marked(&stored.marked());
         let versioned = prepared.version.is_some();
         // Indices, not an iterator, so that nothing borrowed by a closure is held across the
         // awaits below (the future must be `Send`).
@@ -369,13 +408,17 @@ pub(crate) async fn ingest(
                 Place::New(row) => new_rows.is_last[row] = false,
             }
         }
+        let originator = object.originator_org.unwrap_or(poster);
         versions.push(StoredVersion {
             place: Place::New(new_rows.id.len()),
             version: version.sortable.clone(),
             sha256: prepared.digest.to_vec(),
             raw: Some(object.raw.clone()),
-            originator_org: poster,
+            originator_org: originator,
             restricted: object.restricted,
+            groups: prepared.groups.clone(),
+            addressee_org: object.addressee_org,
+            origin_node: object.origin_node,
         });
         let rows = &mut new_rows;
         rows.seq.push(copied_seq);
@@ -390,11 +433,19 @@ pub(crate) async fn ingest(
         rows.marking_refs.push(prepared.markings.clone());
         rows.valid_from.push(prepared.valid_from.clone());
         rows.valid_until.push(prepared.valid_until.clone());
+        rows.originator_org.push(originator);
         rows.restricted.push(object.restricted);
         rows.is_first.push(is_first);
         rows.is_last.push(is_last);
         rows.sha256.push(prepared.digest.to_vec());
         rows.raw.push(object.raw.clone());
+        rows.addressee_org.push(object.addressee_org);
+        rows.origin_node.push(object.origin_node);
+        rows.groups_start
+            .push(i32::try_from(rows.groups.len() + 1).unwrap_or(i32::MAX));
+        rows.groups_count
+            .push(i32::try_from(prepared.groups.len()).unwrap_or(i32::MAX));
+        rows.groups.extend(prepared.groups.iter().cloned());
         successes.push(StatusDetail::new(&header.id, shown(&version), None));
     }
 
@@ -402,7 +453,6 @@ pub(crate) async fn ingest(
         &tx,
         collection,
         date_added,
-        poster,
         &new_rows,
         &clear_first,
         &clear_last,
@@ -447,7 +497,6 @@ async fn write_rows(
     tx: &deadpool_postgres::Transaction<'_>,
     collection: i64,
     date_added: i64,
-    poster: Uuid,
     rows: &NewRows,
     clear_first: &[i64],
     clear_last: &[i64],
@@ -473,24 +522,32 @@ async fn write_rows(
     if rows.id.is_empty() {
         return Ok(());
     }
-    // `WITH ORDINALITY … ORDER BY` keeps batch order for the sequence numbers drawn.
+    // `WITH ORDINALITY … ORDER BY` keeps batch order for the sequence numbers drawn. A row's
+    // sharing groups are its slice of the flat `$3` (NULL when it has none).
     let statement = tx
         .prepare_cached(
             "INSERT INTO objects (seq, collection_key, id, type, spec_version, version, created,
                     modified, revoked, created_by_ref, marking_refs, valid_from, valid_until,
-                    date_added, originator_org, restricted, is_first, is_last, sha256, raw)
+                    date_added, originator_org, restricted, is_first, is_last, sha256, raw,
+                    addressee_org, origin_node, sharing_groups)
              OVERRIDING SYSTEM VALUE
              SELECT COALESCE(r.seq, nextval(pg_get_serial_sequence('objects', 'seq'))),
                     $1, r.id, r.type, r.spec_version, r.version, r.created, r.modified,
                     r.revoked, r.created_by_ref, r.marking_refs, r.valid_from, r.valid_until,
-                    $2, $3, r.restricted, r.is_first, r.is_last, r.sha256, r.raw
+                    $2, r.originator_org, r.restricted, r.is_first, r.is_last, r.sha256, r.raw,
+                    r.addressee_org, r.origin_node,
+                    CASE WHEN r.groups_count > 0
+                         THEN ($3::text[])[r.groups_start : r.groups_start + r.groups_count - 1]
+                    END
              FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[],
                          $9::text[], $10::text[], $11::boolean[], $12::text[], $13::text[],
-                         $14::text[], $15::text[], $16::boolean[], $17::boolean[],
-                         $18::boolean[], $19::bytea[], $20::text[])
+                         $14::text[], $15::text[], $16::uuid[], $17::boolean[], $18::boolean[],
+                         $19::boolean[], $20::bytea[], $21::text[], $22::uuid[], $23::uuid[],
+                         $24::integer[], $25::integer[])
                   WITH ORDINALITY AS r(seq, id, type, spec_version, version, created,
                          modified, revoked, created_by_ref, marking_refs, valid_from,
-                         valid_until, restricted, is_first, is_last, sha256, raw, position)
+                         valid_until, originator_org, restricted, is_first, is_last, sha256,
+                         raw, addressee_org, origin_node, groups_start, groups_count, position)
              ORDER BY r.position",
         )
         .await
@@ -500,7 +557,7 @@ async fn write_rows(
         &[
             &collection,
             &date_added,
-            &poster,
+            &rows.groups,
             &rows.seq,
             &rows.id,
             &rows.object_type,
@@ -513,11 +570,16 @@ async fn write_rows(
             &rows.marking_refs,
             &rows.valid_from,
             &rows.valid_until,
+            &rows.originator_org,
             &rows.restricted,
             &rows.is_first,
             &rows.is_last,
             &rows.sha256,
             &rows.raw,
+            &rows.addressee_org,
+            &rows.origin_node,
+            &rows.groups_start,
+            &rows.groups_count,
         ],
     )
     .await
@@ -585,9 +647,9 @@ pub(crate) async fn delete(
     sql.push(&c);
     let id = sql.bind(delete.id.clone());
     sql.push(&format!(" AND id = {id}"));
-    push_visibility(&mut sql, &delete.visibility);
+    let audience = push_visibility(&mut sql, &delete.visibility);
     push_in(&mut sql, "spec_version", &delete.spec_versions);
-    push_versions(&mut sql, &delete.versions, &delete.visibility);
+    push_versions(&mut sql, &delete.versions, audience.as_ref());
     let removed = tx
         .execute(sql.text.as_str(), &sql.params())
         .await
@@ -608,17 +670,66 @@ pub(crate) async fn delete(
     Ok(removed)
 }
 
-fn push_visibility(sql: &mut Sql, visibility: &Visibility) {
-    // The translation of `Visibility::admits`; the conformance suite holds the two together.
-    match visibility {
-        Visibility::Operator => {}
-        Visibility::Organization(org) => {
-            let org = sql.bind(*org);
-            sql.push(&format!(
-                " AND (NOT objects.restricted OR objects.originator_org = {org})"
-            ));
-        }
+/// The bound parameters of an audience (placeholders with their types), each list bound as
+/// one array whatever its length, so that the SQL text depends only on which lists are empty:
+/// few texts, each prepared once per connection. The main condition and the `other`
+/// subqueries of first/last share them.
+struct AudienceParams {
+    /// `None` when the audience has no organizations (its parts are then left out).
+    orgs: Option<String>,
+    /// `None` when the audience is in no sharing group.
+    groups: Option<String>,
+    not_from: Option<String>,
+}
+
+impl AudienceParams {
+    fn bind(sql: &mut Sql, visibility: &Visibility) -> Option<Self> {
+        let Visibility::Audience(audience) = visibility else {
+            return None;
+        };
+        Some(AudienceParams {
+            orgs: (!audience.orgs.is_empty())
+                .then(|| format!("{}::uuid[]", sql.bind(audience.orgs.clone()))),
+            groups: (!audience.groups.is_empty())
+                .then(|| format!("{}::text[]", sql.bind(audience.groups.clone()))),
+            not_from: audience
+                .not_from
+                .map(|node| format!("{}::uuid", sql.bind(node))),
+        })
     }
+
+    /// The translation of [`Visibility::admits`] for the row `table`; the conformance suite
+    /// holds the two together. Where a column is NULL a comparison is NULL, not false, which
+    /// is the same in a `WHERE` or `EXISTS` (the row is left out) and never negated.
+    fn condition(&self, table: &str) -> String {
+        let mut parts = Vec::new();
+        if let Some(orgs) = &self.orgs {
+            parts.push(format!("{table}.originator_org = ANY({orgs})"));
+            parts.push(format!("{table}.addressee_org = ANY({orgs})"));
+        }
+        parts.push(format!(
+            "({table}.sharing_groups IS NULL AND NOT {table}.restricted)"
+        ));
+        if let Some(groups) = &self.groups {
+            parts.push(format!("{table}.sharing_groups && {groups}"));
+        }
+        let mut condition = format!("({})", parts.join(" OR "));
+        if let Some(node) = &self.not_from {
+            condition = format!(
+                "({condition} AND ({table}.origin_node IS NULL OR {table}.origin_node <> {node}))"
+            );
+        }
+        condition
+    }
+}
+
+/// Restricts `objects` to the rows the visibility admits; returns the audience's parameters
+/// for the first/last subqueries (`None`: the operator, every row).
+fn push_visibility(sql: &mut Sql, visibility: &Visibility) -> Option<AudienceParams> {
+    let audience = AudienceParams::bind(sql, visibility)?;
+    sql.push(" AND ");
+    sql.push(&audience.condition("objects"));
+    Some(audience)
 }
 
 /// `column = ANY(array)`: one parameter however many values (PostgreSQL takes at most 65,535
@@ -634,7 +745,7 @@ fn push_in(sql: &mut Sql, column: &str, values: &[String]) {
 /// `first`/`last` are judged among the versions the visibility admits: the stored flags are
 /// exact for the operator; for an organization, a version that is not first (last) overall is
 /// still first (last) when every earlier (later) version is hidden from it.
-fn push_versions(sql: &mut Sql, versions: &VersionMatch, visibility: &Visibility) {
+fn push_versions(sql: &mut Sql, versions: &VersionMatch, audience: Option<&AudienceParams>) {
     if versions.all {
         return;
     }
@@ -646,16 +757,16 @@ fn push_versions(sql: &mut Sql, versions: &VersionMatch, visibility: &Visibility
         if !wanted {
             continue;
         }
-        match visibility {
-            Visibility::Operator => parts.push(format!("objects.{flag}")),
-            Visibility::Organization(org) => {
-                let org = sql.bind(*org);
+        match audience {
+            None => parts.push(format!("objects.{flag}")),
+            Some(audience) => {
+                let other_visible = audience.condition("other");
                 parts.push(format!(
                     "(objects.{flag} OR NOT EXISTS (SELECT 1 FROM objects other
                         WHERE other.collection_key = objects.collection_key
                           AND other.id = objects.id
                           AND other.version {beyond} objects.version
-                          AND (NOT other.restricted OR other.originator_org = {org})))"
+                          AND {other_visible}))"
                 ));
             }
         }
@@ -681,7 +792,8 @@ pub(crate) async fn query(
     let with_raw = query.fetch == Fetch::Objects;
     let mut sql = Sql::new(
         "SELECT seq, id, type, spec_version, version, date_added, originator_org, restricted,
-                modified IS NULL AND created IS NULL",
+                modified IS NULL AND created IS NULL, sharing_groups, addressee_org,
+                origin_node",
     );
     if with_raw {
         sql.push(", raw");
@@ -691,7 +803,7 @@ pub(crate) async fn query(
     sql.push(&format!(
         " FROM objects WHERE collection_key = (SELECT key FROM collections WHERE id = {collection})"
     ));
-    push_visibility(&mut sql, &query.visibility);
+    let audience = push_visibility(&mut sql, &query.visibility);
     if let Some(after) = query.filter.added_after {
         let after = sql.bind(after.0);
         sql.push(&format!(" AND date_added > {after}"));
@@ -704,7 +816,7 @@ pub(crate) async fn query(
     push_in(&mut sql, "id", &query.filter.ids);
     push_in(&mut sql, "type", &query.filter.types);
     push_in(&mut sql, "spec_version", &query.filter.spec_versions);
-    push_versions(&mut sql, &query.filter.versions, &query.visibility);
+    push_versions(&mut sql, &query.filter.versions, audience.as_ref());
     let limit = query.limit.max(1);
     let fetch = sql.bind(i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX));
     sql.push(&format!(" ORDER BY date_added, seq LIMIT {fetch}"));
@@ -739,9 +851,12 @@ pub(crate) async fn query(
             date_added: DateAdded(rows::get(row, 5)?),
             originator_org: rows::get(row, 6)?,
             restricted: rows::get(row, 7)?,
+            groups: rows::get::<Option<Vec<String>>>(row, 9)?.unwrap_or_default(),
+            addressee_org: rows::get(row, 10)?,
+            origin_node: rows::get(row, 11)?,
         };
         let raw = if with_raw {
-            Some(rows::get(row, 9)?)
+            Some(rows::get(row, 12)?)
         } else {
             None
         };

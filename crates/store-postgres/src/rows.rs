@@ -9,6 +9,9 @@ use tokio_postgres::types::FromSql;
 use uuid::Uuid;
 
 pub const USER_SELECT: &str = "SELECT id, org_id, name, role, password_hash, created FROM users";
+pub const ORGANIZATION_SELECT: &str =
+    "SELECT id, name, identity_id, created, home_node FROM organizations";
+pub const DOCUMENT_SELECT: &str = "SELECT kind, key, rank, body FROM documents";
 pub const TOKEN_SELECT: &str =
     "SELECT id, user_id, label, token_hash, created, revoked FROM api_tokens";
 
@@ -40,6 +43,16 @@ pub fn organization(row: &Row) -> Result<Organization> {
         name: get(row, 1)?,
         identity_id: get(row, 2)?,
         created: timestamp_at(row, 3)?,
+        home_node: get(row, 4)?,
+    })
+}
+
+pub fn document(row: &Row) -> Result<Document> {
+    Ok(Document {
+        kind: get(row, 0)?,
+        key: get(row, 1)?,
+        rank: get(row, 2)?,
+        body: get(row, 3)?,
     })
 }
 

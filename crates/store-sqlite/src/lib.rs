@@ -49,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_node_secret.sql"),
     include_str!("../migrations/0003_signatures.sql"),
+    include_str!("../migrations/0004_federation.sql"),
 ];
 
 pub struct SqliteStore {
@@ -370,8 +371,15 @@ impl Store for SqliteStore {
         self.write(move |w| {
             w.conn
                 .execute(
-                    "INSERT INTO organizations (id, name, identity_id, created) VALUES (?1, ?2, ?3, ?4)",
-                    params![org.id.to_string(), org.name, org.identity_id, org.created.to_string()],
+                    "INSERT INTO organizations (id, name, identity_id, created, home_node)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        org.id.to_string(),
+                        org.name,
+                        org.identity_id,
+                        org.created.to_string(),
+                        org.home_node.map(|n| n.to_string())
+                    ],
                 )
                 .map_err(unique(format!("organization `{}`", org.name)))?;
             Ok(())
@@ -381,9 +389,8 @@ impl Store for SqliteStore {
 
     async fn organizations(&self) -> Result<Vec<Organization>> {
         self.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT id, name, identity_id, created FROM organizations ORDER BY name",
-            )?;
+            let mut stmt =
+                c.prepare_cached(&format!("{} ORDER BY name", rows::ORGANIZATION_SELECT))?;
             stmt.query_map([], rows::organization)?.collect()
         })
         .await
@@ -393,8 +400,21 @@ impl Store for SqliteStore {
         let name = name.to_owned();
         self.read(move |c| {
             c.query_row(
-                "SELECT id, name, identity_id, created FROM organizations WHERE name = ?1",
+                &format!("{} WHERE name = ?1", rows::ORGANIZATION_SELECT),
                 [name],
+                rows::organization,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn organization_by_identity(&self, identity_id: &str) -> Result<Option<Organization>> {
+        let identity_id = identity_id.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                &format!("{} WHERE identity_id = ?1", rows::ORGANIZATION_SELECT),
+                [identity_id],
                 rows::organization,
             )
             .optional()
@@ -688,6 +708,68 @@ impl Store for SqliteStore {
         let status = status.clone();
         self.write(move |w| objects::insert_status(&w.conn, &status))
             .await
+    }
+
+    async fn put_document(&self, document: &Document, replace: Replace) -> Result<bool> {
+        let document = document.clone();
+        self.write(move |w| {
+            let condition = match replace {
+                Replace::Always => "",
+                Replace::IfHigherRank => " WHERE excluded.rank > documents.rank",
+            };
+            let changed = w
+                .conn
+                .execute(
+                    &format!(
+                        "INSERT INTO documents (kind, key, rank, body) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (kind, key) DO UPDATE
+                         SET rank = excluded.rank, body = excluded.body{condition}"
+                    ),
+                    params![document.kind, document.key, document.rank, document.body],
+                )
+                .map_err(backend)?;
+            Ok(changed > 0)
+        })
+        .await
+    }
+
+    async fn document(&self, kind: &str, key: &str) -> Result<Option<Document>> {
+        let (kind, key) = (kind.to_owned(), key.to_owned());
+        self.read(move |c| {
+            c.query_row(
+                "SELECT kind, key, rank, body FROM documents WHERE kind = ?1 AND key = ?2",
+                [kind, key],
+                rows::document,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn documents(&self, kind: &str) -> Result<Vec<Document>> {
+        let kind = kind.to_owned();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT kind, key, rank, body FROM documents WHERE kind = ?1 ORDER BY key",
+            )?;
+            stmt.query_map([kind], rows::document)?.collect()
+        })
+        .await
+    }
+
+    async fn delete_document(&self, kind: &str, key: &str) -> Result<bool> {
+        let (kind, key) = (kind.to_owned(), key.to_owned());
+        self.write(move |w| {
+            let removed = w
+                .conn
+                .execute(
+                    "DELETE FROM documents WHERE kind = ?1 AND key = ?2",
+                    [kind, key],
+                )
+                .map_err(backend)?;
+            Ok(removed > 0)
+        })
+        .await
     }
 
     async fn add_signatures(&self, collection: Uuid, signatures: &[StoredSignature]) -> Result<()> {

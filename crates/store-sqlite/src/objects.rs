@@ -34,6 +34,8 @@ struct PreparedObject {
     valid_from: Option<String>,
     valid_until: Option<String>,
     markings: Option<String>,
+    /// The sharing groups as a JSON array, `None` when there are none.
+    groups: Option<String>,
 }
 
 impl PreparedBatch {
@@ -52,6 +54,7 @@ impl PreparedBatch {
                     valid_until: header.valid_until.map(|t| t.sortable()),
                     markings: (!header.object_marking_refs.is_empty())
                         .then(|| header.object_marking_refs.join(" ")),
+                    groups: groups_json(&object.groups),
                     object,
                 }
             })
@@ -72,6 +75,47 @@ struct StoredVersion {
     raw: String,
     originator_org: uuid::Uuid,
     restricted: bool,
+    groups: Vec<String>,
+    addressee_org: Option<uuid::Uuid>,
+    origin_node: Option<uuid::Uuid>,
+}
+
+impl StoredVersion {
+    fn marked(&self) -> Marked<'_> {
+        Marked {
+            originator_org: self.originator_org,
+            addressee_org: self.addressee_org,
+            restricted: self.restricted,
+            groups: &self.groups,
+            origin_node: self.origin_node,
+        }
+    }
+}
+
+/// The stored form of an object's sharing groups: a sorted JSON array, `None` for none.
+fn groups_json(groups: &[String]) -> Option<String> {
+    if groups.is_empty() {
+        return None;
+    }
+    let mut sorted = groups.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    serde_json::to_string(&sorted).ok()
+}
+
+/// Reads a stored `sharing_groups` column.
+fn groups_from_json(row: &rusqlite::Row, index: usize) -> rusqlite::Result<Vec<String>> {
+    let text: Option<String> = row.get(index)?;
+    match text {
+        None => Ok(Vec::new()),
+        Some(text) => serde_json::from_str(&text).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(
+                index,
+                rusqlite::types::Type::Text,
+                Box::new(e),
+            )
+        }),
+    }
 }
 
 /// How one object of a batch ended.
@@ -216,7 +260,6 @@ fn ingest_one(
         ));
     }
     let poster = batch.originator_org;
-    let originator = poster.to_string();
     let mut successes = Vec::with_capacity(objects.len());
     let keep_status = batch.keep_status;
     let mut failures = batch.rejected;
@@ -224,7 +267,8 @@ fn ingest_one(
     {
         let mut versions_of = tx
             .prepare_cached(&format!(
-                "SELECT seq, version, sha256, raw, originator_org, restricted FROM objects
+                "SELECT seq, version, sha256, raw, originator_org, restricted, sharing_groups,
+                        addressee_org, origin_node FROM objects
                      WHERE seq IN ({}) AND id = ?3",
                 seqs_of_id("?1", "= ?2")
             ))
@@ -234,9 +278,9 @@ fn ingest_one(
                 "INSERT INTO objects (collection_key, id_hash, id, type, spec_version, version,
                         created, modified, revoked, created_by_ref, marking_refs, valid_from,
                         valid_until, date_added, originator_org, restricted, is_first, is_last,
-                        sha256, raw, seq)
+                        sha256, raw, seq, sharing_groups, addressee_org, origin_node)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                        ?16, ?17, ?18, ?19, ?20, ?21)",
+                        ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
             )
             .map_err(backend)?;
         let mut index_id = tx
@@ -266,6 +310,9 @@ fn ingest_one(
                         raw: r.get(3)?,
                         originator_org: rows::uuid(r, 4)?,
                         restricted: r.get(5)?,
+                        groups: groups_from_json(r, 6)?,
+                        addressee_org: rows::optional_uuid(r, 7)?,
+                        origin_node: rows::optional_uuid(r, 8)?,
                     })
                 })
                 .map_err(backend)?
@@ -277,8 +324,7 @@ fn ingest_one(
             };
             // Only versions the poster may see count: a hidden version must not turn a post
             // into a duplicate or a conflict, which would reveal that it exists.
-            let visible =
-                |stored: &&StoredVersion| !stored.restricted || stored.originator_org == poster;
+            let visible = |stored: &&StoredVersion| batch.poster.admits_marked(&stored.marked());
             let same = |stored: &&StoredVersion| {
                 stored.sha256.as_slice() == digest.as_slice()
                     || tanseeq_store::same_json(&stored.raw, &object.raw)
@@ -359,13 +405,16 @@ fn ingest_one(
                     prepared.valid_from,
                     prepared.valid_until,
                     date_added,
-                    originator,
+                    object.originator_org.unwrap_or(poster).to_string(),
                     object.restricted,
                     is_first,
                     is_last,
                     digest.as_slice(),
                     object.raw,
                     seq,
+                    prepared.groups,
+                    object.addressee_org.map(|o| o.to_string()),
+                    object.origin_node.map(|n| n.to_string()),
                 ])
                 .map_err(backend)?;
             index_id
@@ -522,14 +571,50 @@ pub fn collection_key(conn: &Connection, id: uuid::Uuid) -> Result<i64> {
 }
 
 fn push_visibility(sql: &mut String, args: &mut Vec<Value>, visibility: &Visibility) {
-    // The translation of `Visibility::admits`; the conformance suite holds the two together.
-    match visibility {
-        Visibility::Operator => {}
-        Visibility::Organization(org) => {
-            sql.push_str(" AND (restricted = 0 OR originator_org = ?)");
-            args.push(org.to_string().into());
+    if let Some(condition) = visibility_condition("objects", visibility, args) {
+        sql.push_str(" AND ");
+        sql.push_str(&condition);
+    }
+}
+
+/// The translation of [`Visibility::admits`] for the row `table` (`None`: every row); the
+/// conformance suite holds the two together. Its parameters are appended to `args`.
+fn visibility_condition(
+    table: &str,
+    visibility: &Visibility,
+    args: &mut Vec<Value>,
+) -> Option<String> {
+    let Visibility::Audience(audience) = visibility else {
+        return None;
+    };
+    let marks = |n: usize| vec!["?"; n].join(", ");
+    let mut parts = Vec::new();
+    if !audience.orgs.is_empty() {
+        let orgs = marks(audience.orgs.len());
+        parts.push(format!("{table}.originator_org IN ({orgs})"));
+        parts.push(format!("{table}.addressee_org IN ({orgs})"));
+        for _ in 0..2 {
+            args.extend(audience.orgs.iter().map(|o| Value::from(o.to_string())));
         }
     }
+    parts.push(format!(
+        "({table}.sharing_groups IS NULL AND {table}.restricted = 0)"
+    ));
+    if !audience.groups.is_empty() {
+        parts.push(format!(
+            "({table}.sharing_groups IS NOT NULL AND EXISTS (SELECT 1 FROM \
+             json_each({table}.sharing_groups) WHERE value IN ({})))",
+            marks(audience.groups.len())
+        ));
+        args.extend(audience.groups.iter().cloned().map(Value::from));
+    }
+    let mut condition = format!("({})", parts.join(" OR "));
+    if let Some(node) = audience.not_from {
+        condition =
+            format!("({condition} AND ({table}.origin_node IS NULL OR {table}.origin_node <> ?))");
+        args.push(node.to_string().into());
+    }
+    Some(condition)
 }
 
 fn push_in(sql: &mut String, args: &mut Vec<Value>, column: &str, values: &[String]) {
@@ -575,18 +660,17 @@ fn push_versions(
         if !wanted {
             continue;
         }
-        match visibility {
-            Visibility::Operator => parts.push(format!("{flag} = 1")),
-            Visibility::Organization(org) => {
+        match visibility_condition("other", visibility, args) {
+            None => parts.push(format!("{flag} = 1")),
+            Some(other_visible) => {
                 let seqs = seqs_of_id("objects.collection_key", "= objects.id_hash");
                 parts.push(format!(
                     "({flag} = 1 OR NOT EXISTS (SELECT 1 FROM objects other
                         WHERE other.seq IN ({seqs})
                           AND other.id = objects.id
                           AND other.version {beyond} objects.version
-                          AND (other.restricted = 0 OR other.originator_org = ?)))"
+                          AND {other_visible}))"
                 ));
-                args.push(org.to_string().into());
             }
         }
     }
@@ -608,7 +692,7 @@ pub fn query(conn: &Connection, query: &ObjectQuery) -> rusqlite::Result<ObjectP
     let with_raw = query.fetch == Fetch::Objects;
     let mut sql = String::from(
         "SELECT seq, id, type, spec_version, version, date_added, originator_org, restricted,
-                modified IS NULL AND created IS NULL",
+                modified IS NULL AND created IS NULL, sharing_groups, addressee_org, origin_node",
     );
     if with_raw {
         sql.push_str(", raw");
@@ -697,8 +781,11 @@ pub fn query(conn: &Connection, query: &ObjectQuery) -> rusqlite::Result<ObjectP
                 date_added: DateAdded(row.get(5)?),
                 originator_org: rows::uuid(row, 6)?,
                 restricted: row.get(7)?,
+                groups: groups_from_json(row, 9)?,
+                addressee_org: rows::optional_uuid(row, 10)?,
+                origin_node: rows::optional_uuid(row, 11)?,
             };
-            let raw = if with_raw { Some(row.get(9)?) } else { None };
+            let raw = if with_raw { Some(row.get(12)?) } else { None };
             Ok(ObjectRecord { meta, raw })
         })?
         .collect::<rusqlite::Result<_>>()?;

@@ -33,12 +33,31 @@ pub fn node(row: &Row) -> rusqlite::Result<NodeRecord> {
     })
 }
 
+pub const ORGANIZATION_SELECT: &str =
+    "SELECT id, name, identity_id, created, home_node FROM organizations";
+
 pub fn organization(row: &Row) -> rusqlite::Result<Organization> {
     Ok(Organization {
         id: uuid(row, 0)?,
         name: row.get(1)?,
         identity_id: row.get(2)?,
         created: timestamp(row, 3)?,
+        home_node: optional_uuid(row, 4)?,
+    })
+}
+
+pub fn optional_uuid(row: &Row, index: usize) -> rusqlite::Result<Option<Uuid>> {
+    let text: Option<String> = row.get(index)?;
+    text.map(|t| Uuid::parse_str(&t).map_err(|e| conversion(index, e)))
+        .transpose()
+}
+
+pub fn document(row: &Row) -> rusqlite::Result<Document> {
+    Ok(Document {
+        kind: row.get(0)?,
+        key: row.get(1)?,
+        rank: row.get(2)?,
+        body: row.get(3)?,
     })
 }
 

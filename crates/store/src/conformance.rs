@@ -63,6 +63,9 @@ macro_rules! conformance_tests {
             replica_placement
             statuses_copy
             signatures
+            partner_organizations
+            documents
+            audience_of_duplicates
         );
     };
     (@tests ($make:expr) $($check:ident)*) => {
@@ -189,6 +192,10 @@ pub fn object_from_raw(raw: &str, restricted: bool) -> NewObject {
         },
         raw: raw.to_owned(),
         restricted,
+        groups: Vec::new(),
+        addressee_org: None,
+        originator_org: None,
+        origin_node: None,
     }
 }
 
@@ -201,6 +208,7 @@ fn organization(name: &str) -> Organization {
         id: Uuid::new_v4(),
         name: name.to_owned(),
         identity_id: format!("identity--{}", Uuid::new_v4()),
+        home_node: None,
         created: now(),
     }
 }
@@ -223,6 +231,7 @@ impl Fixture {
             api_root: self.root.clone(),
             collection_id: collection,
             originator_org: org,
+            poster: Visibility::organization(org),
             request_timestamp: DateAdded::from_timestamp(now()),
             objects,
             rejected: Vec::new(),
@@ -333,7 +342,7 @@ async fn records<S: Store + ?Sized>(
     for _ in 0..100_000 {
         let query = ObjectQuery {
             collection_id: collection,
-            visibility,
+            visibility: visibility.clone(),
             filter: filter.clone(),
             after,
             limit,
@@ -492,14 +501,40 @@ fn base_seed() -> u64 {
 
 const GENERATED_TYPES: [&str; 3] = ["indicator", "malware", "report"];
 
+/// One planned object version: (id, version, originator, restricted, sharing groups,
+/// addressee, origin node).
+type Planned = (
+    String,
+    String,
+    Uuid,
+    bool,
+    Vec<String>,
+    Option<Uuid>,
+    Option<Uuid>,
+);
+
+/// The sharing groups the generated cases draw from.
+const GENERATED_GROUPS: [&str; 3] = [
+    "marking-definition--0a3c2bd4-5c3b-4e07-9a86-7d6c1c5e9a01",
+    "marking-definition--1b4d3ce5-6d4c-4f18-8b97-8e7d2d6f0b12",
+    "marking-definition--2c5e4df6-7e5d-4029-9ca8-9f8e3e7a1c23",
+];
+
+/// The peer nodes the generated versions may have come from.
+const GENERATED_NODES: [Uuid; 2] = [
+    Uuid::from_u128(0x5eed_0000_0000_4000_8000_0000_0000_0001),
+    Uuid::from_u128(0x5eed_0000_0000_4000_8000_0000_0000_0002),
+];
+
 /// One generated collection: objects with 1–3 versions each, every version submitted by one of
-/// the three organizations, restricted or not; ingested in one batch per organization, in a
-/// shuffled order. Returns the planned (id, version, originator, restricted) of every version.
+/// the three organizations, restricted or not, with or without sharing groups, an addressee
+/// and a peer it came from; ingested in one batch per organization, in a shuffled order.
+/// Returns the plan of every version.
 async fn generate_case<S: Store + ?Sized>(
     store: &S,
     fx: &Fixture,
     rng: &mut Rng,
-) -> (Uuid, Vec<(String, String, Uuid, bool)>) {
+) -> (Uuid, Vec<Planned>) {
     let collection = new_collection(store, &fx.root, &fx.orgs).await;
     let mut by_org: [Vec<NewObject>; 3] = Default::default();
     let mut planned = Vec::new();
@@ -510,15 +545,33 @@ async fn generate_case<S: Store + ?Sized>(
             let modified = stamp(v as i64 * 60 + rng.below(30) as i64);
             let org = rng.below(3);
             let restricted = rng.chance(40);
-            by_org[org].push(object_from_raw(
-                &sdo(object_type, &id, &modified, ""),
-                restricted,
-            ));
+            let mut groups: Vec<String> = if rng.chance(35) {
+                GENERATED_GROUPS
+                    .iter()
+                    .filter(|_| rng.chance(50))
+                    .map(|g| g.to_string())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            groups.sort();
+            let addressee = rng.chance(15).then(|| fx.org(rng.below(3)));
+            let origin = rng
+                .chance(30)
+                .then(|| GENERATED_NODES[rng.below(GENERATED_NODES.len())]);
+            let mut object = object_from_raw(&sdo(object_type, &id, &modified, ""), restricted);
+            object.groups = groups.clone();
+            object.addressee_org = addressee;
+            object.origin_node = origin;
+            by_org[org].push(object);
             planned.push((
                 id.clone(),
                 version_key(&modified).sortable,
                 fx.org(org),
                 restricted,
+                groups,
+                addressee,
+                origin,
             ));
         }
     }
@@ -535,13 +588,32 @@ async fn generate_case<S: Store + ?Sized>(
     (collection, planned)
 }
 
-fn case_visibilities(fx: &Fixture, outsider: Uuid) -> [Visibility; 5] {
-    [
+/// The readers every generated case is read by: the operator, each organization alone, an
+/// outsider, organizations with sharing groups, and peer nodes (several organizations, with
+/// and without the versions that came from them).
+fn case_visibilities(fx: &Fixture, outsider: Uuid) -> Vec<Visibility> {
+    let audience = |orgs: Vec<Uuid>, groups: &[&str], not_from: Option<Uuid>| {
+        Visibility::Audience(Audience {
+            orgs,
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            not_from,
+        })
+    };
+    vec![
         Visibility::Operator,
-        Visibility::Organization(fx.org(0)),
-        Visibility::Organization(fx.org(1)),
-        Visibility::Organization(fx.org(2)),
-        Visibility::Organization(outsider),
+        Visibility::organization(fx.org(0)),
+        Visibility::organization(fx.org(1)),
+        Visibility::organization(fx.org(2)),
+        Visibility::organization(outsider),
+        audience(vec![fx.org(1)], &GENERATED_GROUPS[..1], None),
+        audience(vec![outsider], &GENERATED_GROUPS[1..], None),
+        audience(vec![fx.org(0), fx.org(2)], &[], Some(GENERATED_NODES[0])),
+        audience(
+            vec![outsider, fx.org(1)],
+            &GENERATED_GROUPS[2..],
+            Some(GENERATED_NODES[1]),
+        ),
+        audience(Vec::new(), &GENERATED_GROUPS, None),
     ]
 }
 
@@ -1159,7 +1231,7 @@ pub async fn ingest_raw_roundtrip<S: Store + ?Sized>(store: &S) {
         let one = records(
             store,
             fx.collection,
-            Visibility::Organization(fx.org(1)),
+            Visibility::organization(fx.org(1)),
             filter_ids(&[id], VersionMatch::last()),
             Fetch::Objects,
             10,
@@ -1967,7 +2039,7 @@ pub async fn delete_versions<S: Store + ?Sized>(store: &S) {
         store
             .delete_object(&delete(
                 &x,
-                Visibility::Organization(fx.org(2)),
+                Visibility::organization(fx.org(2)),
                 VersionMatch::default().with_first(),
             ))
             .await,
@@ -2007,13 +2079,13 @@ pub async fn delete_versions<S: Store + ?Sized>(store: &S) {
     )
     .await;
     for visibility in [
-        Visibility::Organization(fx.org(1)),
-        Visibility::Organization(Uuid::new_v4()),
+        Visibility::organization(fx.org(1)),
+        Visibility::organization(Uuid::new_v4()),
     ] {
         assert_eq!(
             must(
                 store
-                    .delete_object(&delete(&r, visibility, VersionMatch::all()))
+                    .delete_object(&delete(&r, visibility.clone(), VersionMatch::all()))
                     .await,
                 "delete_object"
             ),
@@ -2031,7 +2103,7 @@ pub async fn delete_versions<S: Store + ?Sized>(store: &S) {
             store
                 .delete_object(&delete(
                     &r,
-                    Visibility::Organization(fx.org(0)),
+                    Visibility::organization(fx.org(0)),
                     VersionMatch::all()
                 ))
                 .await,
@@ -2341,7 +2413,7 @@ pub async fn query_limit_and_more<S: Store + ?Sized>(store: &S) {
             .query_objects(&query(
                 5,
                 ObjectFilter::default(),
-                Visibility::Organization(fx.org(1)),
+                Visibility::organization(fx.org(1)),
             ))
             .await,
         "query_objects",
@@ -2356,7 +2428,7 @@ pub async fn query_limit_and_more<S: Store + ?Sized>(store: &S) {
             .query_objects(&query(
                 5,
                 ObjectFilter::default(),
-                Visibility::Organization(fx.org(0)),
+                Visibility::organization(fx.org(0)),
             ))
             .await,
         "query_objects",
@@ -2385,7 +2457,7 @@ pub async fn paging_same_date_added<S: Store + ?Sized>(store: &S) {
         let got = records(
             store,
             fx.collection,
-            Visibility::Organization(fx.org(1)),
+            Visibility::organization(fx.org(1)),
             ObjectFilter::default(),
             Fetch::Metadata,
             limit,
@@ -2448,7 +2520,7 @@ pub async fn paging_with_writes<S: Store + ?Sized>(store: &S) {
             store
                 .query_objects(&ObjectQuery {
                     collection_id: fx.collection,
-                    visibility: Visibility::Organization(fx.org(2)),
+                    visibility: Visibility::organization(fx.org(2)),
                     filter: filter_all(),
                     after,
                     limit: 40,
@@ -2705,7 +2777,7 @@ pub async fn visibility_query_matches_admits<S: Store + ?Sized>(store: &S) {
         let (collection, planned) = generate_case(store, &fx, &mut rng).await;
         let context = format!(
             "visibility case {case} (reproduce with {SEED_VARIABLE}={seed}); versions \
-             (id, version, originator, restricted): {planned:?}"
+             (id, version, originator, restricted, groups, addressee, origin): {planned:?}"
         );
         let operator = records(
             store,
@@ -2716,7 +2788,7 @@ pub async fn visibility_query_matches_admits<S: Store + ?Sized>(store: &S) {
             1000,
         )
         .await;
-        let mut stored: Vec<(String, String, Uuid, bool)> = operator
+        let mut stored: Vec<Planned> = operator
             .iter()
             .map(|r| {
                 (
@@ -2724,6 +2796,9 @@ pub async fn visibility_query_matches_admits<S: Store + ?Sized>(store: &S) {
                     r.meta.version.sortable.clone(),
                     r.meta.originator_org,
                     r.meta.restricted,
+                    r.meta.groups.clone(),
+                    r.meta.addressee_org,
+                    r.meta.origin_node,
                 )
             })
             .collect();
@@ -2759,7 +2834,7 @@ pub async fn visibility_query_matches_admits<S: Store + ?Sized>(store: &S) {
             let got = records(
                 store,
                 collection,
-                visibility,
+                visibility.clone(),
                 filter.clone(),
                 Fetch::Metadata,
                 limit,
@@ -2795,7 +2870,7 @@ pub async fn visibility_delete_matches_admits<S: Store + ?Sized>(store: &S) {
         let (collection, planned) = generate_case(store, &fx, &mut rng).await;
         let context = format!(
             "delete case {case} (reproduce with {SEED_VARIABLE}={}); versions \
-             (id, version, originator, restricted): {planned:?}",
+             (id, version, originator, restricted, groups, addressee, origin): {planned:?}",
             seed ^ 0xde1e7e
         );
         let mut remaining = metas(
@@ -2817,7 +2892,7 @@ pub async fn visibility_delete_matches_admits<S: Store + ?Sized>(store: &S) {
             .collect();
         rng.shuffle(&mut ids);
         for id in ids {
-            let visibility = visibilities[rng.below(visibilities.len())];
+            let visibility = visibilities[rng.below(visibilities.len())].clone();
             let versions = if rng.chance(50) {
                 VersionMatch::all()
             } else {
@@ -2849,7 +2924,7 @@ pub async fn visibility_delete_matches_admits<S: Store + ?Sized>(store: &S) {
                 store
                     .delete_object(&ObjectDelete {
                         collection_id: collection,
-                        visibility,
+                        visibility: visibility.clone(),
                         id: id.clone(),
                         versions: versions.clone(),
                         spec_versions: Vec::new(),
@@ -2970,7 +3045,7 @@ async fn page_while_writing<S: Store + ?Sized>(fx: &Fixture, reader: &S, writers
                     reader
                         .query_objects(&ObjectQuery {
                             collection_id: collection,
-                            visibility: Visibility::Organization(fx.org(0)),
+                            visibility: Visibility::organization(fx.org(0)),
                             filter: ObjectFilter::default(),
                             after,
                             limit: 7,
@@ -3069,7 +3144,7 @@ pub async fn query_large_inputs<S: Store + ?Sized>(store: &S) {
     let got = records(
         store,
         fx.collection,
-        Visibility::Organization(fx.org(1)),
+        Visibility::organization(fx.org(1)),
         filter,
         Fetch::Objects,
         1000,
@@ -3287,4 +3362,223 @@ pub async fn signatures<S: Store + ?Sized>(store: &S) {
         Err(StoreError::NotFound { .. }) => {}
         other => panic!("signatures for an unknown collection: expected NotFound, got {other:?}"),
     }
+}
+
+// ============================================================================================
+// Federation records
+// ============================================================================================
+
+/// Partner organizations keep their home node; lookups by identity find local and partner
+/// organizations alike; an identity is unique across both.
+pub async fn partner_organizations<S: Store + ?Sized>(store: &S) {
+    let local = organization("Interior CERT");
+    let home = Uuid::new_v4();
+    let partner = Organization {
+        home_node: Some(home),
+        ..organization("Partner police — شرطة")
+    };
+    must(
+        store.create_organization(&local).await,
+        "create_organization",
+    );
+    must(
+        store.create_organization(&partner).await,
+        "create_organization (partner)",
+    );
+    assert!(local.is_local() && !partner.is_local());
+    for org in [&local, &partner] {
+        assert_eq!(
+            must(
+                store.organization_by_identity(&org.identity_id).await,
+                "organization_by_identity"
+            ),
+            Some(org.clone()),
+            "organization_by_identity must return the organization with its home node"
+        );
+    }
+    assert_eq!(
+        must(
+            store
+                .organization_by_identity(&format!("identity--{}", Uuid::new_v4()))
+                .await,
+            "organization_by_identity"
+        ),
+        None,
+        "an unknown identity"
+    );
+    let mut got = must(store.organizations().await, "organizations");
+    got.sort_by(|x, y| x.name.cmp(&y.name));
+    let mut want = vec![local.clone(), partner.clone()];
+    want.sort_by(|x, y| x.name.cmp(&y.name));
+    assert_eq!(
+        got, want,
+        "organizations() lists partners with their home node"
+    );
+    expect_already_exists(
+        store
+            .create_organization(&Organization {
+                id: Uuid::new_v4(),
+                name: "another name".into(),
+                home_node: Some(Uuid::new_v4()),
+                ..partner.clone()
+            })
+            .await,
+        "a second organization with a known identity",
+    );
+}
+
+/// Documents: put, read, list by kind, replace always or only with a higher rank, delete.
+pub async fn documents<S: Store + ?Sized>(store: &S) {
+    let doc = |kind: &str, key: &str, rank: i64, body: &str| Document {
+        kind: kind.into(),
+        key: key.into(),
+        rank,
+        body: body.into(),
+    };
+    assert_eq!(must(store.document("peer", "a").await, "document"), None);
+    let a = doc("peer", "a", 0, r#"{"url":"https://a.example"}"#);
+    let b = doc("peer", "b — ب", 0, r#"{"url":"https://b.example"}"#);
+    let g = doc("group", "a", 3, r#"{"revision":3}"#);
+    for d in [&a, &b, &g] {
+        assert!(must(
+            store.put_document(d, Replace::Always).await,
+            "put_document"
+        ));
+    }
+    assert_eq!(
+        must(store.documents("peer").await, "documents"),
+        vec![a.clone(), b.clone()],
+        "documents of one kind, by key; kinds are separate"
+    );
+    assert_eq!(
+        must(store.document("group", "a").await, "document"),
+        Some(g.clone())
+    );
+    // Revisions never go backwards.
+    let older = doc("group", "a", 2, r#"{"revision":2}"#);
+    let same = doc("group", "a", 3, r#"{"revision":"3 again"}"#);
+    let newer = doc("group", "a", 4, r#"{"revision":4}"#);
+    assert!(!must(
+        store.put_document(&older, Replace::IfHigherRank).await,
+        "put_document"
+    ));
+    assert!(!must(
+        store.put_document(&same, Replace::IfHigherRank).await,
+        "put_document"
+    ));
+    assert_eq!(
+        must(store.document("group", "a").await, "document"),
+        Some(g.clone()),
+        "a lower or equal rank leaves the stored revision"
+    );
+    assert!(must(
+        store.put_document(&newer, Replace::IfHigherRank).await,
+        "put_document"
+    ));
+    assert_eq!(
+        must(store.document("group", "a").await, "document"),
+        Some(newer.clone())
+    );
+    // A new key is stored whatever its rank.
+    let fresh = doc("group", "b", -5, "{}");
+    assert!(must(
+        store.put_document(&fresh, Replace::IfHigherRank).await,
+        "put_document"
+    ));
+    // Always replaces, even with a lower rank.
+    let a2 = doc("peer", "a", -1, r#"{"url":"https://a2.example"}"#);
+    assert!(must(
+        store.put_document(&a2, Replace::Always).await,
+        "put_document"
+    ));
+    assert_eq!(
+        must(store.document("peer", "a").await, "document"),
+        Some(a2)
+    );
+    assert!(must(
+        store.delete_document("peer", "a").await,
+        "delete_document"
+    ));
+    assert!(!must(
+        store.delete_document("peer", "a").await,
+        "delete_document"
+    ));
+    assert_eq!(
+        must(store.documents("peer").await, "documents"),
+        vec![b],
+        "what is left after a delete"
+    );
+}
+
+/// A version the poster may not see never makes its post a duplicate or a conflict; one it
+/// may see (through a sharing group) does. Posts from a peer keep their originator, groups,
+/// addressee and origin node.
+pub async fn audience_of_duplicates<S: Store + ?Sized>(store: &S) {
+    let fx = fixture(store).await;
+    let group = GENERATED_GROUPS[0].to_string();
+    let id = new_id("indicator");
+    let v1 = stamp(60);
+    let raw = sdo("indicator", &id, &v1, "");
+    // Organization 0 posts a TLP:RED version for group members only.
+    let mut red = object_from_raw(&raw, true);
+    red.groups = vec![group.clone()];
+    ingest_new(store, fx.batch(fx.collection, fx.org(0), vec![red])).await;
+    // Organization 1, not a member, posts a different object under the same version: stored
+    // as its own (no conflict, which would reveal the hidden one).
+    let other = sdo("indicator", &id, &v1, r#","description":"mine""#);
+    let outcome = ingest(
+        store,
+        fx.batch(fx.collection, fx.org(1), vec![open(&other)]),
+    )
+    .await;
+    assert_eq!(
+        (outcome.stored, outcome.status.failures.len()),
+        (1, 0),
+        "a hidden version is neither a duplicate nor a conflict: {outcome:?}"
+    );
+    // Organization 2, a member of the group, sees it: the same object is a duplicate.
+    let mut member = fx.batch(fx.collection, fx.org(2), vec![open(&raw)]);
+    member.poster = Visibility::Audience(Audience {
+        orgs: vec![fx.org(2)],
+        groups: vec![group.clone()],
+        not_from: None,
+    });
+    let outcome = ingest(store, member).await;
+    assert_eq!(
+        (outcome.stored, outcome.duplicates),
+        (0, 1),
+        "a version seen through a sharing group is a duplicate: {outcome:?}"
+    );
+    // A relayed version from a peer keeps its facts.
+    let node = Uuid::new_v4();
+    let relayed_id = new_id("sighting");
+    let relayed_raw = sdo("sighting", &relayed_id, &v1, "");
+    let mut relayed = object_from_raw(&relayed_raw, false);
+    relayed.originator_org = Some(fx.org(1));
+    relayed.addressee_org = Some(fx.org(0));
+    relayed.origin_node = Some(node);
+    relayed.groups = vec![GENERATED_GROUPS[2].to_string(), group.clone()];
+    ingest_new(store, fx.batch(fx.collection, fx.org(2), vec![relayed])).await;
+    let got = records(
+        store,
+        fx.collection,
+        Visibility::Operator,
+        filter_ids(&[&relayed_id], VersionMatch::all()),
+        Fetch::Metadata,
+        10,
+    )
+    .await;
+    assert_eq!(got.len(), 1);
+    let mut want_groups = vec![GENERATED_GROUPS[2].to_string(), group];
+    want_groups.sort();
+    assert_eq!(
+        (
+            got[0].meta.originator_org,
+            got[0].meta.addressee_org,
+            got[0].meta.origin_node,
+            got[0].meta.groups.clone()
+        ),
+        (fx.org(1), Some(fx.org(0)), Some(node), want_groups),
+        "originator, addressee, origin node and sorted groups as given"
+    );
 }

@@ -20,7 +20,7 @@ pub mod conformance;
 pub use error::StoreError;
 pub use model::*;
 pub use query::*;
-pub use visibility::Visibility;
+pub use visibility::{Audience, Marked, Visibility};
 
 use async_trait::async_trait;
 use uuid::Uuid;
@@ -49,6 +49,8 @@ pub trait Store: Send + Sync + 'static {
     async fn create_organization(&self, org: &Organization) -> Result<()>;
     async fn organizations(&self) -> Result<Vec<Organization>>;
     async fn organization_by_name(&self, name: &str) -> Result<Option<Organization>>;
+    /// The organization with this STIX identity id (`identity--…`), local or partner.
+    async fn organization_by_identity(&self, identity_id: &str) -> Result<Option<Organization>>;
 
     async fn create_user(&self, user: &User) -> Result<()>;
     async fn users(&self) -> Result<Vec<User>>;
@@ -99,6 +101,16 @@ pub trait Store: Send + Sync + 'static {
         collection: Uuid,
         object_id: &str,
     ) -> Result<Vec<StoredSignature>>;
+
+    // --- federation records -----------------------------------------------------------------
+    /// Stores a document under (kind, key). With [`Replace::IfHigherRank`] a stored document
+    /// of the same or a higher rank is kept. Returns whether this one was stored.
+    async fn put_document(&self, document: &Document, replace: Replace) -> Result<bool>;
+    async fn document(&self, kind: &str, key: &str) -> Result<Option<Document>>;
+    /// Every document of a kind, by key.
+    async fn documents(&self, kind: &str) -> Result<Vec<Document>>;
+    /// Returns false when there was none.
+    async fn delete_document(&self, kind: &str, key: &str) -> Result<bool>;
 
     // --- status ------------------------------------------------------------------------------
     async fn status(&self, api_root: &str, id: Uuid) -> Result<Option<Status>>;

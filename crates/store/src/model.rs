@@ -52,7 +52,17 @@ pub struct Organization {
     pub name: String,
     /// `identity--UUID`.
     pub identity_id: String,
+    /// The node where the organization's accounts live: `None` for this node; a partner
+    /// organization, learned from a peer, has its home node's id.
+    pub home_node: Option<Uuid>,
     pub created: jiff::Timestamp,
+}
+
+impl Organization {
+    /// Whether the organization's accounts are on this node.
+    pub fn is_local(&self) -> bool {
+        self.home_node.is_none()
+    }
 }
 
 /// What a user may do, beyond the collection grants of the user's organization.
@@ -232,6 +242,31 @@ pub struct NewObject {
     /// Whether only the originator may see it (TLP:RED, TLP:AMBER+STRICT), as decided by the
     /// service layer's marking rules.
     pub restricted: bool,
+    /// The sharing groups (marking-definition ids) the object is marked with; empty: none.
+    pub groups: Vec<String>,
+    /// An organization the object is addressed to besides its audience (the originator of the
+    /// indicator a sighting is about).
+    pub addressee_org: Option<Uuid>,
+    /// The originator when it is not the batch's poster (an object received from a peer,
+    /// authored by an organization of another node).
+    pub originator_org: Option<Uuid>,
+    /// The peer node the version came from; `None`: entered through this node.
+    pub origin_node: Option<Uuid>,
+}
+
+impl NewObject {
+    /// A local object of the batch's poster, without sharing groups.
+    pub fn new(header: ObjectHeader, raw: String, restricted: bool) -> Self {
+        NewObject {
+            header,
+            raw,
+            restricted,
+            groups: Vec::new(),
+            addressee_org: None,
+            originator_org: None,
+            origin_node: None,
+        }
+    }
 }
 
 /// Why one object of a request was not stored, or that it was. Backends keep lists of these
@@ -320,8 +355,12 @@ pub struct IngestBatch {
     pub status_id: Uuid,
     pub api_root: String,
     pub collection_id: Uuid,
-    /// The authenticated organization that submitted the objects.
+    /// The authenticated organization that submitted the objects (the status's owner, and the
+    /// originator of every object that names none).
     pub originator_org: Uuid,
+    /// What the poster may see: stored versions outside it never make a post a duplicate or a
+    /// conflict, which would reveal that they exist.
+    pub poster: crate::Visibility,
     pub request_timestamp: DateAdded,
     pub objects: Vec<NewObject>,
     /// Objects that failed validation, in the order received, with the reason.
@@ -352,4 +391,25 @@ pub struct IngestOutcome {
     pub status: Status,
     pub stored: u64,
     pub duplicates: u64,
+}
+
+/// A small named record the federation keeps (peers, known nodes, sharing groups): a JSON body
+/// under (kind, key), with a rank that orders revisions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub kind: String,
+    pub key: String,
+    /// Orders revisions of one document (a sharing group's revision number); see [`Replace`].
+    pub rank: i64,
+    /// JSON text.
+    pub body: String,
+}
+
+/// When [`crate::Store::put_document`] replaces a stored document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replace {
+    /// Always (a peer's configuration and state).
+    Always,
+    /// Only with a higher rank: concurrent writers of revisions never go backwards.
+    IfHigherRank,
 }

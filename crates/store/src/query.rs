@@ -101,6 +101,11 @@ pub struct ObjectMeta {
     pub seq: i64,
     pub originator_org: Uuid,
     pub restricted: bool,
+    /// Sharing groups (marking-definition ids), sorted; empty: none.
+    pub groups: Vec<String>,
+    pub addressee_org: Option<Uuid>,
+    /// The peer node the version came from; `None`: entered through this node.
+    pub origin_node: Option<Uuid>,
 }
 
 impl ObjectMeta {

@@ -50,6 +50,24 @@ impl FromRequestParts<AppState> for Authenticated {
         } else {
             return Err(unauthenticated("use HTTP Basic or a Bearer token"));
         };
+        // A peer node signs its requests besides its account's credentials.
+        let caller = match parts.headers.get(tanseeq_service::federation::NODE_HEADER) {
+            None => caller,
+            Some(value) => {
+                let value = value
+                    .to_str()
+                    .map_err(|_| unauthenticated("the node signature header is not text"))?;
+                let path = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
+                state
+                    .node
+                    .authenticate_peer(caller, value, parts.method.as_str(), path)
+                    .await?
+            }
+        };
         Ok(Authenticated(caller))
     }
 }

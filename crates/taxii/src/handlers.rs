@@ -248,11 +248,18 @@ fn with_date_headers(mut response: Response, page: &ObjectPage) -> Response {
 
 /// `{"more":…,"next":…,"objects":[raw,…]}`, the stored bytes copied as they are.
 fn envelope(page: &ObjectPage) -> String {
-    let size: usize = page
-        .records
-        .iter()
-        .map(|r| r.raw.as_ref().map_or(0, String::len) + 1)
-        .sum();
+    envelope_of(
+        page,
+        page.records
+            .iter()
+            .map(|r| r.raw.as_deref().unwrap_or("null")),
+    )
+}
+
+/// An envelope with `page`'s paging and the given objects (for a peer node: the versions its
+/// rules admit, then their provenance companions).
+fn envelope_of<'a>(page: &ObjectPage, objects: impl Iterator<Item = &'a str> + Clone) -> String {
+    let size: usize = objects.clone().map(|o| o.len() + 1).sum();
     let mut out = String::with_capacity(size + 96);
     out.push_str(if page.more {
         "{\"more\":true"
@@ -264,13 +271,14 @@ fn envelope(page: &ObjectPage) -> String {
         out.push_str(&encode_cursor(cursor));
         out.push('"');
     }
-    if !page.records.is_empty() {
+    let mut objects = objects.peekable();
+    if objects.peek().is_some() {
         out.push_str(",\"objects\":[");
-        for (i, record) in page.records.iter().enumerate() {
+        for (i, object) in objects.enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            out.push_str(record.raw.as_deref().unwrap_or("null"));
+            out.push_str(object);
         }
         out.push(']');
     }
@@ -361,6 +369,20 @@ pub async fn get_objects(
         read,
     )
     .await?;
+    if caller.peer_node.is_some() {
+        // A peer node pulling: its rules apply, and each version travels with its signed
+        // provenance. Paging stays that of the whole page.
+        let id = path_uuid(&collection_id, "collection")?;
+        let (records, companions) = state.node.for_peer(&caller, id, &page.records).await?;
+        let objects = records
+            .iter()
+            .map(|r| r.raw.as_deref().unwrap_or("null"))
+            .chain(companions.iter().map(String::as_str));
+        return Ok(with_date_headers(
+            taxii_json(StatusCode::OK, envelope_of(&page, objects)),
+            &page,
+        ));
+    }
     Ok(objects_response(&page))
 }
 
@@ -509,7 +531,11 @@ pub async fn add_objects(
     let objects = tanseeq_stix::bundle::envelope_objects(text).map_err(|e| {
         ApiError::BadRequest(format!("the request body is not a TAXII envelope: {e}"))
     })?;
-    let status = state.node.submit(&caller, &root, id, objects).await?;
+    let status = if caller.peer_node.is_some() {
+        state.node.receive_post(&caller, &root, id, objects).await?
+    } else {
+        state.node.submit(&caller, &root, id, objects).await?
+    };
     Ok(taxii_json(
         StatusCode::ACCEPTED,
         status_json(&status).to_string(),

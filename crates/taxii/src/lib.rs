@@ -14,6 +14,7 @@
 
 mod auth;
 pub mod error;
+pub mod federation;
 mod handlers;
 pub mod matching;
 pub mod media;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
     // Not TAXII: plain JSON, so outside the TAXII media-type negotiation.
     let own_api = Router::new()
         .route("/api/v1/match", post(matching::match_observables))
+        .route("/api/v1/federation/hello", post(federation::hello))
         .route(
             "/api/v1/provenance/{api_root}/{collection_id}/{object_id}",
             get(matching::provenance),
