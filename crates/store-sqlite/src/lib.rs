@@ -66,7 +66,7 @@ struct Inner {
 enum WriteJob {
     /// Ingests are grouped: all that are waiting share one transaction.
     Ingest(
-        objects::PreparedBatch,
+        Box<objects::PreparedBatch>,
         oneshot::Sender<Result<IngestOutcome>>,
     ),
     /// Any other write, alone.
@@ -92,12 +92,12 @@ fn writer_loop(mut writer: objects::Writer, jobs: std::sync::mpsc::Receiver<Writ
             WriteJob::Other(f) => f(&mut writer),
             WriteJob::Ingest(batch, reply) => {
                 let mut objects = batch.len();
-                let mut group = vec![(batch, reply)];
+                let mut group = vec![(*batch, reply)];
                 while objects < GROUP_COMMIT_MAX_OBJECTS {
                     match jobs.try_recv() {
                         Ok(WriteJob::Ingest(batch, reply)) => {
                             objects += batch.len();
-                            group.push((batch, reply));
+                            group.push((*batch, reply));
                         }
                         Ok(other) => {
                             next = Some(other);
@@ -646,7 +646,8 @@ impl Store for SqliteStore {
     async fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome> {
         let (reply, answer) = oneshot::channel();
         let prepared = objects::PreparedBatch::new(batch);
-        self.submit(WriteJob::Ingest(prepared, reply), answer).await
+        self.submit(WriteJob::Ingest(Box::new(prepared), reply), answer)
+            .await
     }
 
     async fn query_objects(&self, query: &ObjectQuery) -> Result<ObjectPage> {
