@@ -28,6 +28,9 @@ use uuid::Uuid;
 pub const KIND_NODE: &str = "node";
 pub const KIND_PEER: &str = "peer";
 pub const KIND_PEER_STATE: &str = "peer-state";
+/// What a peer delivered by pushing (kept apart from the sync loop's own state, which
+/// another task writes).
+pub const KIND_PEER_INBOUND: &str = "peer-inbound";
 pub const KIND_SHARING_GROUP: &str = "sharing-group";
 pub const KIND_COLLECTION_SETTINGS: &str = "collection-settings";
 
@@ -187,6 +190,13 @@ impl NodeDescriptor {
     }
 }
 
+/// The body of the federation handshake, both ways: self-signed node descriptors.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hello {
+    pub descriptors: Vec<NodeDescriptor>,
+}
+
 /// A node this node knows: a peer, or a node further away learned through a peer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KnownNode {
@@ -204,7 +214,9 @@ pub struct PeerConfig {
     pub api_root: String,
     /// The collection on the peer.
     pub remote_collection: Uuid,
-    /// The collection here that pulled objects go into and pushed objects come from.
+    /// The API root and collection here that pulled objects go into and pushed objects come
+    /// from.
+    pub local_api_root: String,
     pub local_collection: Uuid,
     /// `USER:PASSWORD` or a bearer token, for the peer's API.
     pub credentials: Credentials,
@@ -265,6 +277,15 @@ pub struct PeerState {
     pub rejected: u64,
     pub errors: u64,
     pub last_error: Option<String>,
+}
+
+/// What a peer delivered by pushing to this node.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerInbound {
+    pub last_push: Option<String>,
+    pub received: u64,
+    pub refused: u64,
+    pub last_refusal: Option<String>,
 }
 
 /// Settings of a collection. Kept as a document of kind `collection-settings`.
@@ -591,6 +612,7 @@ impl Node {
             return Err(ServiceError::NotFound(format!("no peer `{name}`")));
         }
         self.store.delete_document(KIND_PEER_STATE, name).await?;
+        self.store.delete_document(KIND_PEER_INBOUND, name).await?;
         Ok(())
     }
 
@@ -598,6 +620,13 @@ impl Node {
         match self.store.document(KIND_PEER_STATE, name).await? {
             Some(doc) => from_json("peer state", &doc.body),
             None => Ok(PeerState::default()),
+        }
+    }
+
+    pub async fn peer_inbound(&self, name: &str) -> Result<PeerInbound, ServiceError> {
+        match self.store.document(KIND_PEER_INBOUND, name).await? {
+            Some(doc) => from_json("peer inbound", &doc.body),
+            None => Ok(PeerInbound::default()),
         }
     }
 
@@ -878,7 +907,6 @@ impl Node {
         let signer = self.signer().await?;
         let directory = self.directory().await?;
         let mut companions = Vec::new();
-        let mut new = Vec::new();
         let mut ids: Vec<&str> = records.iter().map(|r| r.meta.id.as_str()).collect();
         ids.sort();
         ids.dedup();
@@ -892,6 +920,7 @@ impl Node {
             }
         }
         let now = StixTimestamp::from_jiff(jiff::Timestamp::now());
+        let mut to_sign = Vec::new();
         for record in records {
             let key = (record.meta.id.clone(), record.meta.version.sortable.clone());
             let existing = stored.get(&key);
@@ -901,23 +930,35 @@ impl Node {
                 companions.extend(list.iter().map(|s| s.companion.clone()));
             }
             if record.meta.origin_node.is_none() && !own_signed {
-                let raw = record.raw.clone().unwrap_or_default();
-                let companion = tanseeq_provenance::sign_attested(
-                    &raw,
-                    &signer,
-                    now,
-                    &self.attestation_of(&directory, record),
-                )
-                .map_err(|e| ServiceError::Internal(format!("signing {}: {e}", record.meta.id)))?;
-                new.push(StoredSignature {
-                    object_id: record.meta.id.clone(),
-                    version: record.meta.version.sortable.clone(),
-                    signer: signer.signer().to_owned(),
-                    companion: companion.clone(),
-                });
-                companions.push(companion);
+                to_sign.push((
+                    record.meta.id.clone(),
+                    record.meta.version.sortable.clone(),
+                    record.raw.clone().unwrap_or_default(),
+                    self.attestation_of(&directory, record),
+                ));
             }
         }
+        // Signing costs tens of microseconds a version: off the async threads.
+        let signing = signer.clone();
+        let signed = tokio::task::spawn_blocking(move || {
+            to_sign
+                .into_iter()
+                .map(|(id, version, raw, attestation)| {
+                    tanseeq_provenance::sign_attested(&raw, &signing, now, &attestation)
+                        .map(|companion| StoredSignature {
+                            object_id: id.clone(),
+                            version,
+                            signer: signing.signer().to_owned(),
+                            companion,
+                        })
+                        .map_err(|e| ServiceError::Internal(format!("signing {id}: {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))??;
+        companions.extend(signed.iter().map(|s| s.companion.clone()));
+        let new = signed;
         if !new.is_empty() {
             self.store.add_signatures(collection, &new).await?;
         }
@@ -1045,7 +1086,7 @@ impl Node {
         let received = self
             .receive(
                 node,
-                caller.org_id,
+                Some(caller.org_id),
                 api_root,
                 collection_id,
                 objects,
@@ -1062,18 +1103,30 @@ impl Node {
     pub async fn note_received(&self, node: Uuid, received: &Received) {
         let result = async {
             let peer = self.peer_of_node(node).await?;
-            let mut state = self.peer_state(&peer.name).await?;
-            state.received += received.stored;
-            state.rejected += received.refused.len() as u64;
+            let mut inbound = self.peer_inbound(&peer.name).await?;
+            inbound.last_push = Some(jiff::Timestamp::now().to_string());
+            inbound.received += received.stored;
+            inbound.refused += received.refused.len() as u64;
             if let Some(first) = received.refused.first() {
-                state.last_error = Some(format!(
+                inbound.last_refusal = Some(format!(
                     "refused {} {}: {}",
                     first.id,
                     first.version,
                     first.message.as_deref().unwrap_or("")
                 ));
             }
-            self.save_peer_state(&peer.name, &state).await
+            self.store
+                .put_document(
+                    &Document {
+                        kind: KIND_PEER_INBOUND.into(),
+                        key: peer.name.clone(),
+                        rank: 0,
+                        body: to_json(&inbound)?,
+                    },
+                    Replace::Always,
+                )
+                .await?;
+            Ok::<(), ServiceError>(())
         }
         .await;
         if let Err(e) = result {
@@ -1112,7 +1165,7 @@ impl Node {
     pub async fn receive(
         &self,
         from: Uuid,
-        owner_org: Uuid,
+        owner_org: Option<Uuid>,
         api_root: &str,
         collection_id: Uuid,
         objects: Vec<String>,
@@ -1245,19 +1298,25 @@ impl Node {
             status_id: Uuid::new_v4(),
             api_root: api_root.to_owned(),
             collection_id,
-            originator_org: owner_org,
+            originator_org: owner_org.unwrap_or_default(),
             poster: Visibility::Audience(audience(Reader::Node(from), &directory)),
             request_timestamp: DateAdded::from_timestamp(jiff::Timestamp::now()),
             objects: accepted,
             rejected: refused,
-            keep_status: true,
+            // A push is a TAXII POST whose status the peer reads; a pull keeps none.
+            keep_status: owner_org.is_some(),
             replica: None,
         };
-        let outcome = self.store.ingest(batch).await?;
+        // Signatures first: a version is never visible without the signature that admitted it,
+        // so relaying it onwards always has the originator's companion at hand.
         if !stored_signatures.is_empty() {
             self.store
                 .add_signatures(collection_id, &stored_signatures)
                 .await?;
+        }
+        let outcome = self.store.ingest(batch).await?;
+        if outcome.stored > 0 {
+            self.committed();
         }
         for group in groups {
             self.store

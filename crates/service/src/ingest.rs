@@ -128,6 +128,9 @@ impl Node {
             .map(|o| o.raw.clone())
             .collect();
         let outcome = self.store.ingest(batch).await?;
+        if outcome.stored > 0 {
+            self.committed();
+        }
         if !groups.is_empty() {
             // Stored or already stored: either way the definition holds (revisions only go
             // forward in the store).

@@ -60,6 +60,9 @@ pub struct Node {
     matching: Arc<matching::MatchIndex>,
     /// The node's signer, loaded from the database on first use.
     signer: Arc<tokio::sync::OnceCell<Arc<tanseeq_provenance::NodeSigner>>>,
+    /// Counts commits of objects through this process, so that pushing to peers starts at
+    /// once (other processes' commits are found by polling).
+    commits: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl Node {
@@ -70,6 +73,16 @@ impl Node {
             auth: Arc::new(accounts::AuthCache::default()),
             matching: Arc::new(matching::MatchIndex::default()),
             signer: Arc::new(tokio::sync::OnceCell::new()),
+            commits: Arc::new(tokio::sync::watch::Sender::new(0)),
         }
+    }
+
+    /// Changes after every commit of objects through this process.
+    pub fn watch_commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.commits.subscribe()
+    }
+
+    pub(crate) fn committed(&self) {
+        self.commits.send_modify(|n| *n = n.wrapping_add(1));
     }
 }

@@ -11,7 +11,7 @@ use crate::accounts::Caller;
 use crate::{Node, ServiceError};
 use std::sync::Arc;
 use tanseeq_provenance::{NodeSigner, ProvenanceError, Verified};
-use tanseeq_store::{Fetch, ObjectFilter, StoredSignature, VersionMatch};
+use tanseeq_store::{Fetch, ObjectFilter, VersionMatch};
 use uuid::Uuid;
 
 /// Object versions read per page when collecting an object's provenance.
@@ -97,36 +97,10 @@ impl Node {
                 "no object {object_id} in this collection"
             )));
         }
-        let signer = self.signer().await?;
-        let mut stored = self.store.signatures_of(collection_id, object_id).await?;
-        // Versions that entered through this node and are not signed yet.
-        let mut new = Vec::new();
-        for record in &records {
-            let signed = stored
-                .iter()
-                .any(|s| s.version == record.meta.version.sortable && s.signer == signer.signer());
-            if signed {
-                continue;
-            }
-            let raw = record.raw.clone().unwrap_or_default();
-            let signing = signer.clone();
-            let companion =
-                tokio::task::spawn_blocking(move || tanseeq_provenance::sign(&raw, &signing))
-                    .await
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?
-                    .map_err(|e| ServiceError::Internal(format!("signing {object_id}: {e}")))?;
-            new.push(StoredSignature {
-                object_id: object_id.to_owned(),
-                version: record.meta.version.sortable.clone(),
-                signer: signer.signer().to_owned(),
-                companion,
-            });
-        }
-        if !new.is_empty() {
-            self.store.add_signatures(collection_id, &new).await?;
-            // Read back: a signature stored meanwhile by another process wins.
-            stored = self.store.signatures_of(collection_id, object_id).await?;
-        }
+        // Versions that entered through this node and are not signed yet are signed now,
+        // with the attestation a peer will check (the same signature every later send carries).
+        self.companions_for(collection_id, &records).await?;
+        let stored = self.store.signatures_of(collection_id, object_id).await?;
         let keys = self.node_keys().await?;
         Ok(records
             .iter()

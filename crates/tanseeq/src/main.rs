@@ -2,6 +2,7 @@
 
 mod config;
 mod demo;
+mod federation;
 mod matching;
 mod migrate;
 mod node;
@@ -107,6 +108,10 @@ enum Command {
         /// TLS); needs --tls-cert and --tls-key.
         #[arg(long, env = "TANSEEQ_TLS_CLIENT_CA", value_name = "FILE")]
         tls_client_ca: Option<PathBuf>,
+        /// Do not sync with peers from this process (another process serving the same
+        /// database does).
+        #[arg(long)]
+        no_sync: bool,
     },
     /// Bring a node's database schema up to date (every command also does it on start) and
     /// print its version; or, with --from and --to, move a whole node to another database
@@ -124,6 +129,12 @@ enum Command {
     /// Organizations (agencies) with accounts on this node.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Peer nodes of the federation.
+    #[command(subcommand)]
+    Peer(PeerCommand),
+    /// Sharing groups: named sets of organizations an object can be marked for.
+    #[command(subcommand)]
+    Group(GroupCommand),
     /// User accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -312,6 +323,139 @@ enum CollectionCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Change a collection's settings.
+    Set {
+        #[command(flatten)]
+        data: DataArgs,
+        id: Uuid,
+        /// The TLP of objects that carry none: clear, green, amber, amber+strict, red, or none.
+        #[arg(long, value_name = "TLP")]
+        default_tlp: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PeerCommand {
+    /// Add a peer node: how to reach it, its public key, and what to exchange.
+    Add {
+        #[command(flatten)]
+        data: DataArgs,
+        /// A name for the peer.
+        name: String,
+        /// The peer's base URL (https://HOST:PORT; plain http:// only on loopback).
+        #[arg(long)]
+        url: String,
+        /// The API root on the peer.
+        #[arg(long, default_value = "api", value_name = "ROOT")]
+        api_root: String,
+        /// The collection on the peer.
+        #[arg(long, value_name = "ID")]
+        collection: Uuid,
+        /// The collection here [default: the same id as --collection].
+        #[arg(long, value_name = "ID")]
+        local_collection: Option<Uuid>,
+        /// The API root here.
+        #[arg(long, default_value = "api", value_name = "ROOT")]
+        local_api_root: String,
+        /// This node's account on the peer.
+        #[arg(long, value_name = "USER:PASSWORD", conflicts_with = "token")]
+        credentials: Option<String>,
+        /// This node's API token on the peer.
+        #[arg(long, value_name = "TOKEN")]
+        token: Option<String>,
+        /// The peer node's public key (`tanseeq node info` on the peer prints it).
+        #[arg(long, value_name = "KEY")]
+        public_key: String,
+        /// Fetch new objects from the peer.
+        #[arg(long)]
+        pull: bool,
+        /// Send new objects to the peer as they are committed.
+        #[arg(long)]
+        push: bool,
+        /// The PEM CA (or certificate) the peer's TLS certificate must chain to; the system's
+        /// roots are never used.
+        #[arg(long, value_name = "FILE")]
+        ca: Option<PathBuf>,
+        /// A PEM client certificate for mutual TLS (with --client-key).
+        #[arg(long, value_name = "FILE")]
+        client_cert: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        client_key: Option<PathBuf>,
+        /// The highest TLP the peer may receive.
+        #[arg(long, value_name = "TLP")]
+        max_tlp: Option<String>,
+        /// Send only these object types (comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "TYPE,…")]
+        allow_type: Vec<String>,
+        /// Never send these object types.
+        #[arg(long, value_delimiter = ',', value_name = "TYPE,…")]
+        deny_type: Vec<String>,
+        /// Send only objects of these originators (organization names or identity ids).
+        #[arg(long, value_delimiter = ',', value_name = "ORG,…")]
+        allow_originator: Vec<String>,
+        /// Never send objects of these originators.
+        #[arg(long, value_delimiter = ',', value_name = "ORG,…")]
+        deny_originator: Vec<String>,
+    },
+    /// List peers with their last sync, lag, counts and last error.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Remove a peer (its node stays known, so signatures it made still verify).
+    Remove {
+        #[command(flatten)]
+        data: DataArgs,
+        name: String,
+    },
+    /// Run one sync round now with a peer (or every peer).
+    Sync {
+        #[command(flatten)]
+        data: DataArgs,
+        name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum GroupCommand {
+    /// Define a sharing group owned by one of this node's organizations; it is published as a
+    /// marking-definition into a collection and federates from there.
+    Create {
+        #[command(flatten)]
+        data: DataArgs,
+        name: String,
+        /// The owner organization (on this node).
+        #[arg(long, value_name = "ORG")]
+        owner: String,
+        /// Members besides the owner: organization names or identity ids (comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "ORG,…")]
+        member: Vec<String>,
+        /// The collection to publish the group in.
+        #[arg(long, value_name = "ID")]
+        collection: Uuid,
+        #[arg(long, default_value = "api", value_name = "ROOT")]
+        api_root: String,
+    },
+    /// Publish a new revision of a group: add or remove members.
+    Update {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The group's marking-definition id.
+        id: String,
+        #[arg(long, value_delimiter = ',', value_name = "ORG,…")]
+        add: Vec<String>,
+        #[arg(long, value_delimiter = ',', value_name = "ORG,…")]
+        remove: Vec<String>,
+        #[arg(long, value_name = "ID")]
+        collection: Uuid,
+        #[arg(long, default_value = "api", value_name = "ROOT")]
+        api_root: String,
+    },
+    /// List sharing groups (current revisions).
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -385,6 +529,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             tls_cert,
             tls_key,
             tls_client_ca,
+            no_sync,
         } => {
             let tls = config
                 .tls_files(tls_cert, tls_key, tls_client_ca)?
@@ -398,7 +543,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             };
             let listen = listen.or(config.listen).unwrap_or(DEFAULT_LISTEN);
             let node = node::open(&data.location(&config)?, limits).await?;
-            serve::serve_with(node, listen, None, tls).await
+            let sync = (!no_sync).then(|| tanseeq_federation::spawn(node.clone()));
+            let served = serve::serve_with(node, listen, None, tls).await;
+            if let Some(task) = sync {
+                task.abort();
+            }
+            served
         }
         Command::Migrate { data, from, to } => match (from, to) {
             (Some(from), Some(to)) => {
@@ -418,7 +568,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Org(OrgCommand::List { data }) => {
             let node = node::open(&data.location(&config)?, Default::default()).await?;
             for org in node.store.organizations().await? {
-                println!("{}\t{}\t{}", org.name, org.identity_id, org.created);
+                let home = org
+                    .home_node
+                    .map_or_else(|| "this node".to_owned(), |n| format!("node {n}"));
+                println!("{}\t{}\t{}\t{home}", org.name, org.identity_id, org.created);
             }
             Ok(())
         }
@@ -497,6 +650,102 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Collection(CollectionCommand::List { data }) => {
             let node = node::open(&data.location(&config)?, Default::default()).await?;
             node::list_collections(&node).await
+        }
+        Command::Collection(CollectionCommand::Set {
+            data,
+            id,
+            default_tlp,
+        }) => {
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
+            node::find_collection(&node, id).await?;
+            federation::set_collection(&node, id, default_tlp).await
+        }
+        Command::Peer(PeerCommand::Add {
+            data,
+            name,
+            url,
+            api_root,
+            collection,
+            local_collection,
+            local_api_root,
+            credentials,
+            token,
+            public_key,
+            pull,
+            push,
+            ca,
+            client_cert,
+            client_key,
+            max_tlp,
+            allow_type,
+            deny_type,
+            allow_originator,
+            deny_originator,
+        }) => {
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
+            federation::add_peer(
+                &node,
+                federation::PeerAdd {
+                    name,
+                    url,
+                    api_root,
+                    collection,
+                    local_api_root,
+                    local_collection,
+                    credentials,
+                    token,
+                    public_key,
+                    pull,
+                    push,
+                    ca,
+                    client_cert,
+                    client_key,
+                    max_tlp,
+                    allow_types: allow_type,
+                    deny_types: deny_type,
+                    allow_originators: allow_originator,
+                    deny_originators: deny_originator,
+                },
+            )
+            .await
+        }
+        Command::Peer(PeerCommand::List { data }) => {
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
+            federation::list_peers(&node).await
+        }
+        Command::Peer(PeerCommand::Remove { data, name }) => {
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
+            federation::remove_peer(&node, &name).await
+        }
+        Command::Peer(PeerCommand::Sync { data, name }) => {
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
+            federation::sync(&node, name.as_deref()).await
+        }
+        Command::Group(GroupCommand::Create {
+            data,
+            name,
+            owner,
+            member,
+            collection,
+            api_root,
+        }) => {
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
+            federation::create_group(&node, &owner, &name, &member, &api_root, collection).await
+        }
+        Command::Group(GroupCommand::Update {
+            data,
+            id,
+            add,
+            remove,
+            collection,
+            api_root,
+        }) => {
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
+            federation::update_group(&node, &id, &add, &remove, &api_root, collection).await
+        }
+        Command::Group(GroupCommand::List { data }) => {
+            let node = node::open(&data.location(&config)?, Default::default()).await?;
+            federation::list_groups(&node).await
         }
         Command::Import {
             data,

@@ -336,3 +336,13 @@ pub async fn info(node: &Node) -> Result<(), CliError> {
     println!("public key: {}", record.public_key);
     Ok(())
 }
+
+/// A collection of any API root, by id; an unknown id is the operator's error.
+pub async fn find_collection(node: &Node, id: Uuid) -> Result<tanseeq_store::Collection, CliError> {
+    for root in node.store.api_roots().await? {
+        if let Some(collection) = node.store.collection(&root.name, id).await? {
+            return Ok(collection);
+        }
+    }
+    crate::fail(format!("no collection {id}"))
+}

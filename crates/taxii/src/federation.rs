@@ -7,14 +7,7 @@ use crate::auth::Authenticated;
 use crate::error::ApiError;
 use axum::Json;
 use axum::extract::State;
-use serde::{Deserialize, Serialize};
-use tanseeq_service::federation::NodeDescriptor;
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Hello {
-    pub descriptors: Vec<NodeDescriptor>,
-}
+use tanseeq_service::federation::Hello;
 
 pub async fn hello(
     State(state): State<AppState>,
