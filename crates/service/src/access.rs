@@ -251,6 +251,23 @@ impl Node {
         let not_found =
             || ServiceError::NotFound(format!("no object {object_id} in this collection"));
         let visibility = visibility.ok_or_else(not_found)?;
+        // What is about to go, to tell the federation when the caller is its originator.
+        let doomed = self
+            .store
+            .query_objects(&ObjectQuery {
+                collection_id,
+                visibility: visibility.clone(),
+                filter: ObjectFilter {
+                    ids: vec![object_id.to_owned()],
+                    spec_versions: spec_versions.clone(),
+                    versions: versions.clone(),
+                    ..ObjectFilter::default()
+                },
+                after: None,
+                limit: self.limits.max_page_size,
+                fetch: Fetch::Objects,
+            })
+            .await?;
         let removed = self
             .store
             .delete_object(&ObjectDelete {
@@ -264,6 +281,8 @@ impl Node {
         if removed == 0 {
             return Err(not_found());
         }
+        self.write_tombstone(caller, api_root, collection_id, &doomed.records)
+            .await?;
         if object_id.starts_with("indicator--") {
             self.forget_indicator(collection_id, object_id).await;
         }

@@ -38,6 +38,13 @@ pub const KIND_COLLECTION_SETTINGS: &str = "collection-settings";
 pub const SHARING_GROUP_EXTENSION_ID: &str =
     "extension-definition--6c9f3f5e-0b1d-5a3e-9a57-3f1e2b8d4c71";
 
+/// The type of a deletion notice: written when an originator deletes versions of its own
+/// object, federated like any object, and applied by every node that receives it.
+pub const TOMBSTONE_TYPE: &str = "tanseeq-tombstone";
+/// The new-SDO extension that defines [`TOMBSTONE_TYPE`].
+pub const TOMBSTONE_EXTENSION_ID: &str =
+    "extension-definition--0d5b7f3c-4e2a-5c8b-9f61-7a3e2c1b0d94";
+
 /// The header a peer node signs its requests with.
 pub const NODE_HEADER: &str = "tanseeq-node";
 /// How far a signed request's time may be from ours, in seconds.
@@ -1156,6 +1163,107 @@ impl Node {
         self.descriptors().await
     }
 
+    // --- deletions ---------------------------------------------------------------------------
+
+    /// After an originator deleted versions of its own object: a signed tombstone that
+    /// carries the deletion to every node that holds them, with their audience (the deleted
+    /// version's markings).
+    pub(crate) async fn write_tombstone(
+        &self,
+        caller: &Caller,
+        api_root: &str,
+        collection_id: Uuid,
+        deleted: &[ObjectRecord],
+    ) -> Result<(), ServiceError> {
+        let own: Vec<&ObjectRecord> = deleted
+            .iter()
+            .filter(|r| r.meta.originator_org == caller.org_id && r.meta.origin_node.is_none())
+            .collect();
+        let Some(latest) = own.iter().max_by_key(|r| &r.meta.version) else {
+            return Ok(());
+        };
+        let object_ref = latest.meta.id.clone();
+        let versions: Vec<String> = own.iter().map(|r| r.meta.version_text.clone()).collect();
+        let markings = latest
+            .raw
+            .as_deref()
+            .and_then(marking_refs)
+            .unwrap_or_default();
+        let now = StixTimestamp::from_jiff(jiff::Timestamp::now()).to_millis_string();
+        let mut tombstone = serde_json::json!({
+            "type": TOMBSTONE_TYPE,
+            "spec_version": "2.1",
+            "id": format!("{TOMBSTONE_TYPE}--{}", Uuid::new_v4()),
+            "created": now,
+            "modified": now,
+            "object_ref": object_ref,
+            "deleted_versions": versions,
+            "extensions": {
+                TOMBSTONE_EXTENSION_ID: { "extension_type": "new-sdo" }
+            }
+        });
+        if !markings.is_empty() {
+            tombstone["object_marking_refs"] = serde_json::json!(markings);
+        }
+        let raw = serde_json::value::RawValue::from_string(tombstone.to_string())
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let batch = crate::ingest::prepare_batch(api_root, collection_id, caller.org_id, [&*raw]);
+        let outcome = self.ingest(batch).await?;
+        if let Some(failure) = outcome.status.failures.first() {
+            return Err(ServiceError::Internal(format!(
+                "the deletion notice was refused: {}",
+                failure.message.as_deref().unwrap_or("")
+            )));
+        }
+        Ok(())
+    }
+
+    /// A tombstone received from its originator's node: deletes the versions it names, of
+    /// that originator only.
+    async fn apply_tombstone(
+        &self,
+        collection_id: Uuid,
+        raw: &str,
+        originator: Uuid,
+    ) -> Result<u64, ServiceError> {
+        #[derive(Deserialize)]
+        struct Tombstone {
+            object_ref: String,
+            #[serde(default)]
+            deleted_versions: Vec<String>,
+        }
+        let tombstone: Tombstone = serde_json::from_str(raw)
+            .map_err(|e| ServiceError::BadRequest(format!("a tombstone: {e}")))?;
+        let versions: Vec<VersionKey> = tombstone
+            .deleted_versions
+            .iter()
+            .filter_map(|v| StixTimestamp::parse(v).ok())
+            .map(|t| VersionKey::of(&t))
+            .collect();
+        if versions.is_empty() {
+            return Ok(0);
+        }
+        Ok(self
+            .store
+            .delete_object(&tanseeq_store::ObjectDelete {
+                collection_id,
+                // Only the originator's own versions: an unrestricted version of the same id
+                // by another organization is not the originator's to delete.
+                visibility: Visibility::Audience(tanseeq_store::Audience {
+                    orgs: vec![originator],
+                    groups: Vec::new(),
+                    not_from: None,
+                }),
+                id: tombstone.object_ref,
+                versions: VersionMatch {
+                    at: versions,
+                    ..VersionMatch::default()
+                },
+                spec_versions: Vec::new(),
+            })
+            .await?)
+    }
+
     // --- receiving from a peer --------------------------------------------------------------
 
     /// Takes a page of objects and companions from peer node `from` into a collection:
@@ -1186,6 +1294,7 @@ impl Node {
             }
         }
         let mut accepted = Vec::new();
+        let mut tombstones = Vec::new();
         let mut signatures = Vec::new();
         let mut refused = Vec::new();
         let mut groups = Vec::new();
@@ -1282,6 +1391,9 @@ impl Node {
                     continue;
                 }
             }
+            if header.object_type == TOMBSTONE_TYPE {
+                tombstones.push((raw.clone(), originator.id));
+            }
             let mut object = NewObject::new(header, raw, restricted);
             object.groups = object_groups;
             object.addressee_org = addressee;
@@ -1329,6 +1441,11 @@ impl Node {
                     },
                     Replace::IfHigherRank,
                 )
+                .await?;
+        }
+        for (raw, originator) in tombstones {
+            received.deleted += self
+                .apply_tombstone(collection_id, &raw, originator)
                 .await?;
         }
         received.stored = outcome.stored;

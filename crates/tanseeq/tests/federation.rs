@@ -308,15 +308,30 @@ fn three_nodes_deliver_each_object_to_exactly_its_audience() {
     );
     // No echo: AE never pushed BH's objects back to BH; it sent only its own sighting.
     let list = ae.peer_list();
-    let bh_block: String = list
-        .split("\nBH")
-        .next()
-        .map(|_| list.clone())
+    let to_bh = list
+        .split("\n")
+        .skip_while(|l| !l.starts_with("BH\t"))
+        .find(|l| l.contains("sent "))
         .unwrap_or_default();
     assert!(
-        bh_block.contains("sent 1\t"),
+        to_bh.contains("sent 1\t"),
         "AE sent BH exactly one object (its sighting):\n{list}"
     );
+
+    // A DELETE by anyone but the originator is local: AE Police removes BH's object on AE.
+    ae.client("AE Police")
+        .delete(&object_path(SHARED, &strict_id))
+        .expect(200);
+    settle(&all);
+    assert!(bh.sees("BH Interior", &strict_id), "BH keeps its object");
+    // A DELETE by the originator reaches every node as a signed tombstone.
+    bh.client("BH Interior")
+        .delete(&object_path(SHARED, &green_id))
+        .expect(200);
+    eventually("the originator's deletion on AE and SA", &all, || {
+        !ae.sees("AE Police", &green_id) && !sa.sees("SA NCA", &green_id)
+    });
+    assert!(!bh.sees("BH CERT", &green_id));
 }
 
 /// The identity id of an organization as a node knows it (waiting for the handshake that
