@@ -178,6 +178,26 @@ pub struct NodeDescriptor {
 }
 
 impl NodeDescriptor {
+    /// A descriptor of the signer's node, issued now and signed with its key.
+    pub fn new_signed(
+        signer: &NodeSigner,
+        id: Uuid,
+        name: String,
+        organizations: Vec<DescribedOrg>,
+    ) -> NodeDescriptor {
+        let mut descriptor = NodeDescriptor {
+            id,
+            name,
+            public_key: signer.public_key_base64(),
+            organizations,
+            issued: jiff::Timestamp::now().to_string(),
+            signature: String::new(),
+        };
+        descriptor.signature =
+            tanseeq_provenance::sign_message(signer, descriptor.signed_text().as_bytes());
+        descriptor
+    }
+
     fn signed_text(&self) -> String {
         let unsigned = serde_json::json!({
             "id": self.id,
@@ -400,17 +420,12 @@ impl Node {
             })
             .collect();
         organizations.sort_by(|a, b| a.identity_id.cmp(&b.identity_id));
-        let mut descriptor = NodeDescriptor {
-            id: record.id,
-            name: record.name,
-            public_key: signer.public_key_base64(),
+        Ok(NodeDescriptor::new_signed(
+            &signer,
+            record.id,
+            record.name,
             organizations,
-            issued: jiff::Timestamp::now().to_string(),
-            signature: String::new(),
-        };
-        descriptor.signature =
-            tanseeq_provenance::sign_message(&signer, descriptor.signed_text().as_bytes());
-        Ok(descriptor)
+        ))
     }
 
     /// This node's descriptor and those of every node it knows: what it tells a peer.

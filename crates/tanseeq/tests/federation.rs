@@ -354,3 +354,233 @@ fn identity_of(member: &Member, org: &str, all: &[&Member]) -> String {
     });
     found
 }
+
+/// A peer node played by the test itself, to send what a well-behaved node never would.
+struct RoguePeer {
+    signer: tanseeq_provenance::NodeSigner,
+    node_id: uuid::Uuid,
+    org_identity: String,
+    http: Client,
+}
+
+impl RoguePeer {
+    fn new(target: &Member) -> RoguePeer {
+        let node_id = uuid::Uuid::new_v4();
+        let key = ed25519_dalek::SigningKey::from_bytes(&random_key());
+        RoguePeer {
+            signer: tanseeq_provenance::NodeSigner::from_signing_key(node_id.to_string(), key),
+            node_id,
+            org_identity: format!("identity--{}", uuid::Uuid::new_v4()),
+            http: Client::new(
+                &target.node.base_url(),
+                Auth::Basic("peer-node".into(), PASSWORD.into()),
+            ),
+        }
+    }
+
+    fn public_key(&self) -> String {
+        self.signer.public_key_base64()
+    }
+
+    /// A request signed as this node (path with query, as sent).
+    fn signed(&self, method: reqwest::Method, path: &str) -> reqwest::blocking::RequestBuilder {
+        let header =
+            tanseeq_service::federation::sign_request(&self.signer, method.as_str(), path);
+        self.http
+            .request(method, path)
+            .header(tanseeq_service::federation::NODE_HEADER, header)
+    }
+
+    fn hello(&self) -> Resp {
+        let descriptor = tanseeq_service::federation::NodeDescriptor::new_signed(
+            &self.signer,
+            self.node_id,
+            "rogue".into(),
+            vec![tanseeq_service::federation::DescribedOrg {
+                identity_id: self.org_identity.clone(),
+                name: "Rogue Org".into(),
+            }],
+        );
+        self.http.send(
+            self.signed(reqwest::Method::POST, "/api/v1/federation/hello")
+                .header("Content-Type", "application/json")
+                .body(json!({ "descriptors": [descriptor] }).to_string()),
+        )
+    }
+
+    /// A companion of `object` signed by `signer`, attesting `originator`.
+    fn companion(
+        signer: &tanseeq_provenance::NodeSigner,
+        object: &serde_json::Value,
+        originator: &str,
+    ) -> serde_json::Value {
+        let text = tanseeq_provenance::sign_attested(
+            &object.to_string(),
+            signer,
+            tanseeq_stix::StixTimestamp::from_jiff(jiff::Timestamp::now()),
+            &tanseeq_provenance::Attestation {
+                originator_ref: Some(originator.to_owned()),
+                addressee_ref: None,
+                audience: Some((false, Vec::new())),
+            },
+        )
+        .expect("sign");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    fn push(&self, objects: &[serde_json::Value]) -> Resp {
+        let path = objects_path(SHARED);
+        self.http.send(
+            self.signed(reqwest::Method::POST, path.trim_end_matches('/'))
+                .header("Content-Type", TAXII)
+                .body(envelope(objects)),
+        )
+    }
+}
+
+fn random_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    for chunk in key.chunks_mut(8) {
+        chunk.copy_from_slice(&random_u64().to_le_bytes());
+    }
+    key
+}
+
+/// A peer that sends tampered objects, signs with a wrong key, replays an old signature, or
+/// claims another node's organization: each object is refused with its reason, logged and
+/// counted on the peer, and nothing of it is stored; valid objects in the same request are.
+#[test]
+fn tampered_replayed_and_unauthorized_objects_are_refused() {
+    let mut ae = Member::new("AE", &["AE Police"]);
+    ae.node.start();
+    let rogue = RoguePeer::new(&ae);
+    // An unknown key may not even say hello.
+    assert_eq!(rogue.hello().status, 401);
+    ae.node.cli_ok(
+        &[
+            "peer",
+            "add",
+            "rogue",
+            "--url",
+            "http://127.0.0.1:9",
+            "--collection",
+            SHARED,
+            "--credentials",
+            "x:y",
+            "--public-key",
+            &rogue.public_key(),
+        ],
+        None,
+    );
+    rogue.hello().expect(200);
+    let org = rogue.org_identity.clone();
+
+    let good = indicator(&[TLP_GREEN]);
+    let good_companion = RoguePeer::companion(&rogue.signer, &good, &org);
+
+    // One byte changed after signing.
+    let mut tampered = indicator(&[TLP_GREEN]);
+    let tampered_companion = RoguePeer::companion(&rogue.signer, &tampered, &org);
+    tampered["name"] = json!(format!("{}!", tampered["name"].as_str().unwrap()));
+
+    // Signed under the rogue's node id with another key.
+    let other_key = tanseeq_provenance::NodeSigner::from_signing_key(
+        rogue.node_id.to_string(),
+        ed25519_dalek::SigningKey::from_bytes(&random_key()),
+    );
+    let wrong_key = indicator(&[TLP_GREEN]);
+    let wrong_key_companion = RoguePeer::companion(&other_key, &wrong_key, &org);
+
+    // An old version's signature sent with a newer version.
+    let id = new_id("indicator");
+    let v1 = indicator_at(&id, "2026-01-01T00:00:00.000Z", &[TLP_GREEN]);
+    let v2 = indicator_at(&id, "2026-02-01T00:00:00.000Z", &[TLP_GREEN]);
+    let replayed_companion = RoguePeer::companion(&rogue.signer, &v1, &org);
+
+    // An organization the rogue does not host (AE's own).
+    let ae_police = identity_of(&ae, "AE Police", &[&ae]);
+    let impostor = indicator(&[TLP_GREEN]);
+    let impostor_companion = RoguePeer::companion(&rogue.signer, &impostor, &ae_police);
+
+    // No signature at all.
+    let unsigned = indicator(&[TLP_GREEN]);
+
+    let status = rogue
+        .push(&[
+            good.clone(),
+            good_companion,
+            tampered.clone(),
+            tampered_companion,
+            wrong_key.clone(),
+            wrong_key_companion,
+            v2.clone(),
+            replayed_companion,
+            impostor.clone(),
+            impostor_companion,
+            unsigned.clone(),
+        ])
+        .expect(202)
+        .json();
+    assert_eq!(status["success_count"], 1, "{status}");
+    let failures = status["failures"].as_array().unwrap();
+    let reason = |object: &serde_json::Value| -> String {
+        failures
+            .iter()
+            .find(|f| f["id"] == object["id"])
+            .and_then(|f| f["message"].as_str())
+            .unwrap_or_else(|| panic!("no failure for {}: {status}", object["id"]))
+            .to_owned()
+    };
+    for (object, expected) in [
+        (&tampered, "digest mismatch"),
+        (&wrong_key, "unknown signer"),
+        (&v2, "version"),
+        (&impostor, "does not host"),
+        (&unsigned, "no valid signature"),
+    ] {
+        let why = reason(object);
+        assert!(
+            why.contains(expected),
+            "{}: expected `{expected}` in `{why}`",
+            object["id"]
+        );
+    }
+    assert!(ae.sees("AE Police", good["id"].as_str().unwrap()));
+    for refused in [&tampered, &wrong_key, &v2, &impostor, &unsigned] {
+        assert!(!ae.sees("AE Police", refused["id"].as_str().unwrap()));
+    }
+    let list = ae.peer_list();
+    assert!(
+        list.contains("pushed to us 1 (refused 5)"),
+        "the refusals are counted on the peer:\n{list}"
+    );
+    assert!(
+        ae.node.server_log().contains("digest mismatch"),
+        "refusals are logged"
+    );
+
+    // A malformed envelope is one TAXII error; a request signed with a wrong key is refused.
+    let malformed = rogue.http.send(
+        rogue
+            .signed(reqwest::Method::POST, objects_path(SHARED).trim_end_matches('/'))
+            .header("Content-Type", TAXII)
+            .body("{\"objects\": [1, 2"),
+    );
+    assert_eq!(malformed.status, 400);
+    malformed.assert_taxii_error();
+    let impostor_node = RoguePeer {
+        signer: other_key,
+        node_id: rogue.node_id,
+        org_identity: org.clone(),
+        http: rogue.http.clone(),
+    };
+    assert_eq!(impostor_node.push(&[indicator(&[TLP_GREEN])]).status, 401);
+    // Users cannot post provenance companions or tombstones.
+    let companion = RoguePeer::companion(&rogue.signer, &indicator(&[]), &org);
+    let status = ae
+        .client("AE Police")
+        .post_objects(SHARED, &[companion])
+        .expect(202)
+        .json();
+    assert_eq!(status["failure_count"], 1, "{status}");
+}
