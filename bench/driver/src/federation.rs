@@ -192,7 +192,10 @@ fn indicator(id: &str, i: u64, epoch_ms: i64, note: &str) -> serde_json::Value {
 fn random_id(rng: &mut StdRng) -> String {
     let mut b = [0u8; 16];
     rng.fill(&mut b);
-    format!("indicator--{}", uuid::Builder::from_random_bytes(b).into_uuid())
+    format!(
+        "indicator--{}",
+        uuid::Builder::from_random_bytes(b).into_uuid()
+    )
 }
 
 fn bundle(n: usize, seed: u64, out: &std::path::Path) -> Result<serde_json::Value, String> {
@@ -246,7 +249,10 @@ async fn visible(client: &Client, url: &str, b: &Target) -> Result<bool, String>
 }
 
 fn object_url(api_root: &str, collection: &str, id: &str) -> String {
-    format!("{}collections/{collection}/objects/{id}/", with_slash(api_root))
+    format!(
+        "{}collections/{collection}/objects/{id}/",
+        with_slash(api_root)
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -354,7 +360,16 @@ async fn latency(
         .basic_auth(a_user, Some(a_password))
         .send()
         .await;
-    let _ = visible(&b_client, &object_url(&b.b_url, collection, "indicator--00000000-0000-4000-8000-000000000000"), b).await;
+    let _ = visible(
+        &b_client,
+        &object_url(
+            &b.b_url,
+            collection,
+            "indicator--00000000-0000-4000-8000-000000000000",
+        ),
+        b,
+    )
+    .await;
 
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed_fed0);
     let mut delays = Vec::with_capacity(samples);

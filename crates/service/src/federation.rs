@@ -18,9 +18,9 @@ use std::collections::HashMap;
 use tanseeq_provenance::{Attestation, NodeSigner, Verified};
 use tanseeq_stix::{StixTimestamp, Tlp, validate_object};
 use tanseeq_store::{
-    Cursor, DateAdded, Document, Fetch, IngestBatch, NewObject, ObjectFilter, ObjectQuery,
-    ObjectRecord, Organization, Replace, Status, StatusDetail, StoredSignature, VersionKey,
-    VersionMatch, Visibility,
+    Audience, Cursor, DateAdded, Document, Fetch, IngestBatch, NewObject, ObjectFilter,
+    ObjectQuery, ObjectRecord, Organization, Replace, Status, StatusDetail, StoredSignature,
+    VersionKey, VersionMatch, Visibility,
 };
 use uuid::Uuid;
 
@@ -1426,7 +1426,12 @@ impl Node {
             api_root: api_root.to_owned(),
             collection_id,
             originator_org: owner_org.unwrap_or_default(),
-            poster: Visibility::Audience(audience(Reader::Node(from), &directory)),
+            // What the peer may see, including what came from it (that is what makes the same
+            // version arriving twice a duplicate).
+            poster: Visibility::Audience(Audience {
+                not_from: None,
+                ..audience(Reader::Node(from), &directory)
+            }),
             request_timestamp: DateAdded::from_timestamp(jiff::Timestamp::now()),
             objects: accepted,
             rejected: refused,

@@ -151,10 +151,12 @@ impl Node {
         let mut batch = prepare_batch(api_root, collection_id, caller.org_id, objects);
         // Provenance companions and deletion notices are made by nodes, never posted.
         let (made_by_nodes, kept): (Vec<NewObject>, Vec<NewObject>) =
-            std::mem::take(&mut batch.objects).into_iter().partition(|o| {
-                o.header.object_type == tanseeq_provenance::COMPANION_TYPE
-                    || o.header.object_type == crate::federation::TOMBSTONE_TYPE
-            });
+            std::mem::take(&mut batch.objects)
+                .into_iter()
+                .partition(|o| {
+                    o.header.object_type == tanseeq_provenance::COMPANION_TYPE
+                        || o.header.object_type == crate::federation::TOMBSTONE_TYPE
+                });
         batch.objects = kept;
         for object in made_by_nodes {
             batch.rejected.push(StatusDetail::new(

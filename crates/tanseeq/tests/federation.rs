@@ -384,8 +384,7 @@ impl RoguePeer {
 
     /// A request signed as this node (path with query, as sent).
     fn signed(&self, method: reqwest::Method, path: &str) -> reqwest::blocking::RequestBuilder {
-        let header =
-            tanseeq_service::federation::sign_request(&self.signer, method.as_str(), path);
+        let header = tanseeq_service::federation::sign_request(&self.signer, method.as_str(), path);
         self.http
             .request(method, path)
             .header(tanseeq_service::federation::NODE_HEADER, header)
@@ -562,7 +561,10 @@ fn tampered_replayed_and_unauthorized_objects_are_refused() {
     // A malformed envelope is one TAXII error; a request signed with a wrong key is refused.
     let malformed = rogue.http.send(
         rogue
-            .signed(reqwest::Method::POST, objects_path(SHARED).trim_end_matches('/'))
+            .signed(
+                reqwest::Method::POST,
+                objects_path(SHARED).trim_end_matches('/'),
+            )
             .header("Content-Type", TAXII)
             .body("{\"objects\": [1, 2"),
     );
@@ -580,6 +582,188 @@ fn tampered_replayed_and_unauthorized_objects_are_refused() {
     let status = ae
         .client("AE Police")
         .post_objects(SHARED, &[companion])
+        .expect(202)
+        .json();
+    assert_eq!(status["failure_count"], 1, "{status}");
+}
+
+/// Posts `count` GREEN indicators as `org` in batches; returns their ids.
+fn post_many(member: &Member, org: &str, count: usize, batch: usize) -> Vec<String> {
+    let client = member.client(org);
+    let mut ids = Vec::new();
+    let mut left = count;
+    while left > 0 {
+        let n = left.min(batch);
+        let objects = indicators(n);
+        ids.extend(ids_of(&objects));
+        // The node may be down for a moment in these tests: retry until it takes them.
+        let mut tries = 0;
+        loop {
+            match client.try_send(
+                client
+                    .request(reqwest::Method::POST, &objects_path(SHARED))
+                    .header("Content-Type", TAXII)
+                    .body(envelope(&objects)),
+            ) {
+                Ok(resp) if resp.status == 202 => break,
+                other => {
+                    tries += 1;
+                    assert!(
+                        tries < 200,
+                        "posting keeps failing: {:?}",
+                        other.map(|r| r.text)
+                    );
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        }
+        left -= n;
+    }
+    ids
+}
+
+/// The middle node of BH — AE — SA is killed (SIGKILL) while both sides sync through it,
+/// stays down for a while, and comes back on the same port: every object reaches every
+/// node exactly once.
+#[test]
+fn nodes_converge_after_a_kill_and_an_outage_with_nothing_lost_or_duplicated() {
+    let mut bh = Member::new("BH", &["BH Interior"]);
+    let mut ae = Member::new("AE", &["AE Police"]);
+    let mut sa = Member::new("SA", &["SA NCA"]);
+    for m in [&mut bh, &mut ae, &mut sa] {
+        m.node.start();
+    }
+    bh.peer_with(&ae, false, true);
+    ae.peer_with(&bh, true, true);
+    ae.peer_with(&sa, true, false);
+    sa.peer_with(&ae, true, false);
+
+    let mut expected = post_many(&bh, "BH Interior", 1_500, 100);
+    expected.extend(post_many(&sa, "SA NCA", 300, 100));
+    // Kill AE in the middle of the sync.
+    std::thread::sleep(Duration::from_millis(300));
+    let ae_port = ae.node.port();
+    ae.node.kill_9();
+    // The others keep working while AE is away.
+    expected.extend(post_many(&bh, "BH Interior", 500, 100));
+    expected.extend(post_many(&sa, "SA NCA", 200, 100));
+    std::thread::sleep(Duration::from_secs(2));
+    ae.node.start_on(ae_port);
+    expected.extend(post_many(&ae, "AE Police", 100, 100));
+    expected.sort();
+
+    let all = [&bh, &ae, &sa];
+    for member in all {
+        eventually(&format!("{} holds every object", member.name), &all, || {
+            member.node.count_objects(SHARED) >= expected.len() as u64
+        });
+    }
+    settle(&all);
+    for member in all {
+        let org = &member.orgs[0];
+        assert_eq!(
+            member.node.count_objects(SHARED),
+            expected.len() as u64,
+            "{}: every version stored exactly once",
+            member.name
+        );
+        assert_eq!(
+            member.visible_ids(org),
+            expected,
+            "{}: {org} sees every object",
+            member.name
+        );
+    }
+    let list = bh.peer_list();
+    assert!(
+        !list.contains("errors 0\t"),
+        "BH recorded the failures while AE was down:\n{list}"
+    );
+}
+
+/// Removing an organization from a sharing group stops delivery to it at once.
+#[test]
+fn a_member_removed_from_a_sharing_group_receives_nothing_more() {
+    let mut bh = Member::new("BH", &["BH Interior"]);
+    let mut ae = Member::new("AE", &["AE Police"]);
+    for m in [&mut bh, &mut ae] {
+        m.node.start();
+    }
+    bh.peer_with(&ae, false, true);
+    ae.peer_with(&bh, false, true);
+    let all = [&bh, &ae];
+    let ae_police = identity_of(&bh, "AE Police", &all);
+    let group = bh
+        .node
+        .cli_ok(
+            &[
+                "group",
+                "create",
+                "memorandum",
+                "--owner",
+                "BH Interior",
+                "--member",
+                &ae_police,
+                "--collection",
+                SHARED,
+            ],
+            None,
+        )
+        .trim()
+        .to_owned();
+    let before = indicator(&[TLP_AMBER, &group]);
+    let before_id = before["id"].as_str().unwrap().to_owned();
+    bh.client("BH Interior").post_ok(SHARED, &[before]);
+    eventually("the group's object on AE", &all, || {
+        ae.sees("AE Police", &before_id)
+    });
+
+    let out = bh.node.cli_ok(
+        &[
+            "group",
+            "update",
+            &group,
+            "--remove",
+            &ae_police,
+            "--collection",
+            SHARED,
+        ],
+        None,
+    );
+    assert!(out.contains("revision 2"), "{out}");
+    let after = indicator(&[TLP_AMBER, &group]);
+    let after_id = after["id"].as_str().unwrap().to_owned();
+    bh.client("BH Interior").post_ok(SHARED, &[after]);
+    // A GREEN object posted after it shows the push has moved past it.
+    let marker = indicator(&[TLP_GREEN]);
+    let marker_id = marker["id"].as_str().unwrap().to_owned();
+    bh.client("BH Interior").post_ok(SHARED, &[marker]);
+    eventually("a later object on AE", &all, || {
+        ae.sees("AE Police", &marker_id)
+    });
+    assert!(
+        !ae.sees("AE Police", &after_id),
+        "nothing for the group reaches a removed member"
+    );
+    // Only the owner may change its group: AE cannot publish a revision of it.
+    let forged = json!({
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": group,
+        "created": "2030-01-01T00:00:00.000Z",
+        "name": "memorandum",
+        "extensions": {
+            "extension-definition--6c9f3f5e-0b1d-5a3e-9a57-3f1e2b8d4c71": {
+                "extension_type": "property-extension",
+                "owner_ref": ae_police,
+                "member_refs": [ae_police],
+                "revision": 9
+            }
+        }
+    });
+    let status = ae
+        .client("AE Police")
+        .post_objects(SHARED, &[forged])
         .expect(202)
         .json();
     assert_eq!(status["failure_count"], 1, "{status}");

@@ -216,6 +216,8 @@ pub struct TestNode {
     /// Further `serve` processes on the same database (PostgreSQL scale-out).
     more_servers: Vec<Server>,
     extra_serve_args: Vec<String>,
+    /// The port the next `serve` listens on; 0: any free port.
+    listen_port: u16,
 }
 
 impl TestNode {
@@ -266,6 +268,7 @@ impl TestNode {
             server: None,
             more_servers: Vec::new(),
             extra_serve_args: Vec::new(),
+            listen_port: 0,
         }
     }
 
@@ -419,7 +422,7 @@ impl TestNode {
         let mut child = command()
             .arg("serve")
             .args(&location)
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", &format!("127.0.0.1:{}", self.listen_port)])
             .args(&self.extra_serve_args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -503,6 +506,25 @@ impl TestNode {
     pub fn restart(&mut self) -> u16 {
         self.kill_9();
         self.start()
+    }
+
+    /// Starts `serve` on a given port (after a `kill_9`, so that peers keep the URL they
+    /// were given).
+    pub fn start_on(&mut self, port: u16) -> u16 {
+        self.listen_port = port;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            // The port may linger for a moment after the kill.
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
+                || std::time::Instant::now() > deadline
+            {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let started = self.start();
+        self.listen_port = 0;
+        started
     }
 
     /// Whether the server process is still alive.
