@@ -35,6 +35,11 @@ pub struct SyncReport {
     pub push_refused: u64,
 }
 
+/// Whether a refusal is for a signer the receiving node does not know (yet).
+fn is_unknown_signer(message: Option<&str>) -> bool {
+    message.is_some_and(|m| m.contains("unknown signer"))
+}
+
 fn now_text() -> String {
     jiff::Timestamp::now().to_string()
 }
@@ -84,16 +89,37 @@ pub async fn pull(
             )
             .await?;
         if !page.objects.is_empty() {
-            let received = node
+            let mut received = node
                 .receive(
                     peer_node,
                     None,
                     &peer.local_api_root,
                     peer.local_collection,
-                    page.objects,
-                    page.companions,
+                    page.objects.clone(),
+                    page.companions.clone(),
                 )
                 .await?;
+            if received
+                .refused
+                .iter()
+                .any(|r| is_unknown_signer(r.message.as_deref()))
+            {
+                // Signed by a node the peer learned of after our last handshake: learn it
+                // too, then take the page once more.
+                handshake(node, peer, client).await?;
+                let again = node
+                    .receive(
+                        peer_node,
+                        None,
+                        &peer.local_api_root,
+                        peer.local_collection,
+                        page.objects,
+                        page.companions,
+                    )
+                    .await?;
+                received.stored += again.stored;
+                received.refused = again.refused;
+            }
             report.pulled += received.stored;
             report.pull_duplicates += received.duplicates;
             report.pull_refused += received.refused.len() as u64;
@@ -154,9 +180,21 @@ pub async fn push(
                 .filter_map(|r| r.raw.as_deref())
                 .chain(companions.iter().map(String::as_str))
                 .collect();
-            let outcome = client
+            let mut outcome = client
                 .post_objects(&peer.api_root, peer.remote_collection, &objects)
                 .await?;
+            if outcome
+                .failures
+                .iter()
+                .any(|(_, _, message)| is_unknown_signer(Some(message)))
+            {
+                // The peer does not know a node whose signature we relay: tell it what we
+                // know, then send the batch once more (what it stored is a duplicate now).
+                handshake(node, peer, client).await?;
+                outcome = client
+                    .post_objects(&peer.api_root, peer.remote_collection, &objects)
+                    .await?;
+            }
             let mut state_text = outcome.state.clone();
             for _ in 0..STATUS_POLLS {
                 if state_text != "pending" {

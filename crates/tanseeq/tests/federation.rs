@@ -24,6 +24,8 @@ struct Member {
     node: TestNode,
     name: String,
     orgs: Vec<String>,
+    /// The HTTP client for the node's users (one trusting the node's CA, over HTTPS).
+    http: Option<reqwest::blocking::Client>,
 }
 
 impl Member {
@@ -62,6 +64,7 @@ impl Member {
             node,
             name: name.to_owned(),
             orgs: orgs.iter().map(|o| o.to_string()).collect(),
+            http: None,
         }
     }
 
@@ -110,7 +113,14 @@ impl Member {
     }
 
     fn client(&self, org: &str) -> Client {
-        self.node.user_client(&user_of(org))
+        match &self.http {
+            None => self.node.user_client(&user_of(org)),
+            Some(http) => Client {
+                base: self.node.base_url(),
+                auth: Auth::Basic(user_of(org), PASSWORD.into()),
+                http: http.clone(),
+            },
+        }
     }
 
     /// The ids of every object (all versions) an organization sees in the shared collection.
@@ -767,4 +777,193 @@ fn a_member_removed_from_a_sharing_group_receives_nothing_more() {
         .expect(202)
         .json();
     assert_eq!(status["failure_count"], 1, "{status}");
+}
+
+/// TLS material of one node: its own CA, a server certificate for 127.0.0.1, and a client
+/// certificate it presents to peers.
+struct NodeTls {
+    ca_pem: std::path::PathBuf,
+    client_cert: std::path::PathBuf,
+    client_key: std::path::PathBuf,
+}
+
+fn tls_for(member: &mut Member, client_cas: &[&common::certs::Ca]) -> (common::certs::Ca, NodeTls) {
+    use rcgen::ExtendedKeyUsagePurpose;
+    install_crypto_provider();
+    let dir = member.node.scratch().to_owned();
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let ca = common::certs::Ca::new(&format!("{} CA", member.name));
+    let (cert, key) = ca.issue(&["127.0.0.1"], ExtendedKeyUsagePurpose::ServerAuth);
+    let (client_cert, client_key) = ca.issue(
+        &[&member.name.to_lowercase()],
+        ExtendedKeyUsagePurpose::ClientAuth,
+    );
+    let mut args = vec![
+        "--tls-cert".to_owned(),
+        path_str(&write("server.pem", &cert)).to_owned(),
+        "--tls-key".to_owned(),
+        path_str(&write("server.key", &key)).to_owned(),
+    ];
+    if !client_cas.is_empty() {
+        // The node's own CA too: its users' test client presents the node's client
+        // certificate.
+        let bundle: String = client_cas
+            .iter()
+            .map(|c| c.pem())
+            .chain([ca.pem()])
+            .collect();
+        args.push("--tls-client-ca".into());
+        args.push(path_str(&write("clients.pem", &bundle)).to_owned());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    member.node.set_serve_args(&args);
+    member.http = Some(
+        reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .tls_certs_only([reqwest::Certificate::from_pem(ca.pem().as_bytes()).unwrap()])
+            .identity(
+                reqwest::Identity::from_pem(format!("{client_cert}{client_key}").as_bytes())
+                    .unwrap(),
+            )
+            .build()
+            .unwrap(),
+    );
+    let files = NodeTls {
+        ca_pem: write("ca.pem", &ca.pem()),
+        client_cert: write("client.pem", &client_cert),
+        client_key: write("client.key", &client_key),
+    };
+    (ca, files)
+}
+
+/// `self` peers with `other` over HTTPS, trusting only `other`'s CA and presenting its own
+/// client certificate.
+fn peer_over_tls(
+    me: &Member,
+    mine: &NodeTls,
+    other: &Member,
+    theirs: &NodeTls,
+    pull: bool,
+    push: bool,
+) {
+    let url = other.node.base_url();
+    assert!(url.starts_with("https://"), "{url}");
+    let key = other.public_key();
+    let credentials = format!("peer-node:{PASSWORD}");
+    let mut args = vec![
+        "peer",
+        "add",
+        &other.name,
+        "--url",
+        &url,
+        "--collection",
+        SHARED,
+        "--credentials",
+        &credentials,
+        "--public-key",
+        &key,
+        "--ca",
+        path_str(&theirs.ca_pem),
+        "--client-cert",
+        path_str(&mine.client_cert),
+        "--client-key",
+        path_str(&mine.client_key),
+    ];
+    if pull {
+        args.push("--pull");
+    }
+    if push {
+        args.push("--push");
+    }
+    me.node.cli_ok(&args, None);
+}
+
+/// The three-node line over HTTPS with mutual TLS, every node trusting only its peers' CAs;
+/// a peer configured with the wrong CA is refused at the handshake.
+#[test]
+fn three_nodes_over_mutual_tls_trusting_only_their_peers() {
+    let mut bh = Member::new("BH", &["BH Interior"]);
+    let mut ae = Member::new("AE", &["AE Police"]);
+    let mut sa = Member::new("SA", &["SA NCA"]);
+    // Each node's CA issues its server and client certificates; AE requires client
+    // certificates from BH's and SA's CAs.
+    let (bh_ca, bh_tls) = tls_for(&mut bh, &[]);
+    let (sa_ca, sa_tls) = tls_for(&mut sa, &[]);
+    let (_ae_ca, ae_tls) = tls_for(&mut ae, &[&bh_ca, &sa_ca]);
+    for m in [&mut bh, &mut ae, &mut sa] {
+        m.node.start();
+    }
+    peer_over_tls(&bh, &bh_tls, &ae, &ae_tls, false, true);
+    peer_over_tls(&ae, &ae_tls, &bh, &bh_tls, false, true);
+    peer_over_tls(&ae, &ae_tls, &sa, &sa_tls, true, false);
+    peer_over_tls(&sa, &sa_tls, &ae, &ae_tls, true, false);
+    let all = [&bh, &ae, &sa];
+
+    let green = indicator(&[TLP_GREEN]);
+    let green_id = green["id"].as_str().unwrap().to_owned();
+    bh.client("BH Interior").post_ok(SHARED, &[green]);
+    eventually("BH's object on SA over HTTPS", &all, || {
+        sa.sees("SA NCA", &green_id)
+    });
+    let from_sa = indicator(&[TLP_GREEN]);
+    let from_sa_id = from_sa["id"].as_str().unwrap().to_owned();
+    sa.client("SA NCA").post_ok(SHARED, &[from_sa]);
+    eventually("SA's object on BH over HTTPS", &all, || {
+        bh.sees("BH Interior", &from_sa_id)
+    });
+
+    // SA told to trust BH's CA for AE: the handshake fails, nothing else is tried.
+    sa.node.cli_ok(&["peer", "remove", "AE"], None);
+    let url = ae.node.base_url();
+    let key = ae.public_key();
+    let credentials = format!("peer-node:{PASSWORD}");
+    sa.node.cli_ok(
+        &[
+            "peer",
+            "add",
+            "AE-wrong-ca",
+            "--url",
+            &url,
+            "--collection",
+            SHARED,
+            "--credentials",
+            &credentials,
+            "--public-key",
+            &key,
+            "--ca",
+            path_str(&bh_tls.ca_pem),
+            "--pull",
+        ],
+        None,
+    );
+    let out = sa.node.cli(&["peer", "sync", "AE-wrong-ca"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.to_lowercase().contains("certificate"),
+        "a TLS failure names the certificate: {stderr}"
+    );
+    // Plain http:// to a non-loopback address is refused when the peer is added.
+    let out = sa.node.cli(
+        &[
+            "peer",
+            "add",
+            "far",
+            "--url",
+            "http://192.0.2.7:7070",
+            "--collection",
+            SHARED,
+            "--token",
+            "t",
+            "--public-key",
+            &key,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("https"), "{}", text(&out.stderr));
 }

@@ -11,6 +11,7 @@
 
 #![allow(dead_code)]
 
+pub mod certs;
 pub mod cluster;
 
 use serde_json::{Value, json};
