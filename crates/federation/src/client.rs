@@ -13,9 +13,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tanseeq_provenance::NodeSigner;
-use tanseeq_service::federation::{
-    Credentials, Hello, NODE_HEADER, NodeDescriptor, PeerConfig, sign_request,
-};
+use tanseeq_service::federation::{Credentials, Hello, NODE_HEADER, PeerConfig, sign_request};
 use uuid::Uuid;
 
 /// TAXII 2.1 media type.
@@ -174,19 +172,16 @@ impl PeerClient {
         Ok((headers, body))
     }
 
-    /// The handshake: sends this node's descriptors, returns the peer's.
-    pub async fn hello(
-        &self,
-        descriptors: Vec<NodeDescriptor>,
-    ) -> Result<Vec<NodeDescriptor>, FederationError> {
+    /// The handshake: sends what this node knows of the federation, returns the peer's.
+    pub async fn hello(&self, hello: &Hello) -> Result<Hello, FederationError> {
         let request = self
             .request(reqwest::Method::POST, "/api/v1/federation/hello")?
-            .json(&Hello { descriptors });
+            .json(hello);
         let (_, body) = self.send(request).await?;
         let hello: Hello = serde_json::from_slice(&body).map_err(|e| {
             FederationError::Protocol(format!("peer `{}`: handshake answer: {e}", self.peer))
         })?;
-        Ok(hello.descriptors)
+        Ok(hello)
     }
 
     /// One page of the peer's collection: every version added after `added_after`, or the

@@ -15,8 +15,9 @@ pub const PUSH_BATCH: usize = 1_000;
 /// Without a commit to push, a peer is polled (pull, and commits by other processes) this
 /// often.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
-/// The handshake is repeated this often (new organizations, keys, nodes).
-pub const HANDSHAKE_EVERY: Duration = Duration::from_secs(60);
+/// The handshake is repeated this often (new organizations, keys, nodes learned by the peer),
+/// and at once when this process learned something new from another peer.
+pub const HANDSHAKE_EVERY: Duration = Duration::from_secs(5);
 /// Retry delays after a failed round: from the first to the longest.
 pub const BACKOFF_FIRST: Duration = Duration::from_millis(500);
 pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
@@ -50,8 +51,9 @@ pub async fn handshake(
     peer: &PeerConfig,
     client: &PeerClient,
 ) -> Result<Uuid, FederationError> {
-    let theirs = client.hello(node.descriptors().await?).await?;
-    let peer_node = node.learn_descriptors(peer, &theirs).await?;
+    let theirs = client.hello(&node.hello_message().await?).await?;
+    let peer_node = node.learn_descriptors(peer, &theirs.descriptors).await?;
+    node.learn_groups(&theirs.groups).await?;
     let mut state = node.peer_state(&peer.name).await?;
     match state.node_id {
         Some(bound) if bound != peer_node => {
@@ -277,16 +279,17 @@ pub async fn run_peer(node: Node, peer: PeerConfig) {
     };
     let mut commits = node.watch_commits();
     let mut backoff = BACKOFF_FIRST;
-    let mut peer_node: Option<(Uuid, tokio::time::Instant)> = None;
+    let mut peer_node: Option<(Uuid, tokio::time::Instant, u64)> = None;
     loop {
         // Commits from now on wake the next round, even those during this one.
         commits.mark_unchanged();
         let round = async {
+            let generation = node.directory_generation();
             let id = match peer_node {
-                Some((id, at)) if at.elapsed() < HANDSHAKE_EVERY => id,
+                Some((id, at, seen)) if at.elapsed() < HANDSHAKE_EVERY && seen == generation => id,
                 _ => {
                     let id = handshake(&node, &peer, &client).await?;
-                    peer_node = Some((id, tokio::time::Instant::now()));
+                    peer_node = Some((id, tokio::time::Instant::now(), generation));
                     id
                 }
             };

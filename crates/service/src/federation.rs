@@ -70,6 +70,18 @@ pub struct SharingGroup {
     /// Member identity ids (the owner is always a member).
     pub members: Vec<String>,
     pub revision: i64,
+    /// The marking-definition of this revision, as published, and its owner node's signed
+    /// companion: what the handshake hands to peers, so that every node can apply the
+    /// audience rule for the group (relays included) without holding objects it may not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<GroupDefinition>,
+}
+
+/// A sharing group's marking-definition with its owner node's signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupDefinition {
+    pub object: String,
+    pub companion: String,
 }
 
 impl SharingGroup {
@@ -126,6 +138,7 @@ impl SharingGroup {
             owner,
             members,
             revision,
+            definition: None,
         }))
     }
 
@@ -222,6 +235,9 @@ impl NodeDescriptor {
 #[serde(deny_unknown_fields)]
 pub struct Hello {
     pub descriptors: Vec<NodeDescriptor>,
+    /// Every sharing group the sender knows, signed by its owner's node.
+    #[serde(default)]
+    pub groups: Vec<GroupDefinition>,
 }
 
 /// A node this node knows: a peer, or a node further away learned through a peer.
@@ -516,6 +532,9 @@ impl Node {
                 descriptor: descriptor.clone(),
                 learned_from: (!is_peer).then(|| peer.name.clone()),
             };
+            let news = known
+                .get(&descriptor.id)
+                .is_none_or(|k| k.descriptor.organizations != descriptor.organizations);
             self.store
                 .put_document(
                     &Document {
@@ -529,6 +548,9 @@ impl Node {
                 .await?;
             for org in &descriptor.organizations {
                 self.learn_partner(descriptor, org).await?;
+            }
+            if news {
+                self.directory_changed();
             }
         }
         Ok(peer_node)
@@ -840,7 +862,8 @@ impl Node {
         Ok(())
     }
 
-    /// After a batch is stored: sharing groups it defined take effect.
+    /// After a batch is stored: sharing groups it defined take effect, signed by this node
+    /// for the handshake.
     pub(crate) async fn apply_group_definitions(
         &self,
         objects: &[(String, bool)],
@@ -850,20 +873,122 @@ impl Node {
                 continue;
             }
             if let Ok(Some(group)) = SharingGroup::from_object(raw) {
-                self.store
-                    .put_document(
-                        &Document {
-                            kind: KIND_SHARING_GROUP.into(),
-                            key: group.id.clone(),
-                            rank: group.revision,
-                            body: to_json(&group)?,
-                        },
-                        Replace::IfHigherRank,
-                    )
-                    .await?;
+                let signer = self.signer().await?;
+                let companion = tanseeq_provenance::sign_attested(
+                    raw,
+                    &signer,
+                    StixTimestamp::from_jiff(jiff::Timestamp::now()),
+                    &Attestation {
+                        originator_ref: Some(group.owner.clone()),
+                        addressee_ref: None,
+                        audience: Some((true, vec![group.id.clone()])),
+                    },
+                )
+                .map_err(|e| ServiceError::Internal(format!("signing {}: {e}", group.id)))?;
+                self.store_group(SharingGroup {
+                    definition: Some(GroupDefinition {
+                        object: raw.clone(),
+                        companion,
+                    }),
+                    ..group
+                })
+                .await?;
             }
         }
         Ok(())
+    }
+
+    /// Keeps a revision of a sharing group if it is newer than the one held.
+    async fn store_group(&self, group: SharingGroup) -> Result<(), ServiceError> {
+        let stored = self
+            .store
+            .put_document(
+                &Document {
+                    kind: KIND_SHARING_GROUP.into(),
+                    key: group.id.clone(),
+                    rank: group.revision,
+                    body: to_json(&group)?,
+                },
+                Replace::IfHigherRank,
+            )
+            .await?;
+        if stored {
+            self.directory_changed();
+        }
+        Ok(())
+    }
+
+    /// Sharing groups handed over in a handshake: each kept when its definition carries a
+    /// valid signature by its owner's home node. Returns how many were new.
+    pub async fn learn_groups(
+        &self,
+        definitions: &[GroupDefinition],
+    ) -> Result<usize, ServiceError> {
+        if definitions.len() > MAX_DESCRIPTORS {
+            return Err(ServiceError::BadRequest(format!(
+                "a peer may hand over at most {MAX_DESCRIPTORS} sharing groups at once"
+            )));
+        }
+        let keys = self.node_keys().await?;
+        let own = self.signer().await?.signer().to_owned();
+        let current: HashMap<String, i64> = self
+            .sharing_groups()
+            .await?
+            .into_iter()
+            .map(|g| (g.id, g.revision))
+            .collect();
+        let mut learned = 0;
+        for definition in definitions {
+            let group = match SharingGroup::from_object(&definition.object) {
+                Ok(Some(g)) => g,
+                _ => continue,
+            };
+            if current.get(&group.id).is_some_and(|r| *r >= group.revision) {
+                continue;
+            }
+            let verified = match tanseeq_provenance::verify(
+                &definition.object,
+                &definition.companion,
+                &keys,
+            ) {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::warn!(group = %group.id, "refused a sharing group from a handshake: {e}");
+                    continue;
+                }
+            };
+            let home = self.store.organization_by_identity(&group.owner).await?;
+            let authority = verified.attestation.originator_ref.as_deref()
+                == Some(group.owner.as_str())
+                && home.is_some_and(|o| match o.home_node {
+                    Some(node) => node.to_string() == verified.signer,
+                    None => verified.signer == own,
+                });
+            if !authority {
+                tracing::warn!(group = %group.id, signer = %verified.signer, "refused a sharing group not signed by its owner's node");
+                continue;
+            }
+            self.store_group(SharingGroup {
+                definition: Some(definition.clone()),
+                ..group
+            })
+            .await?;
+            learned += 1;
+        }
+        Ok(learned)
+    }
+
+    /// What this node says in a handshake.
+    pub async fn hello_message(&self) -> Result<Hello, ServiceError> {
+        Ok(Hello {
+            descriptors: self.descriptors().await?,
+            groups: self
+                .sharing_groups()
+                .await?
+                .into_iter()
+                .filter_map(|g| g.definition)
+                .collect(),
+        })
     }
 
     /// The originator of the object a sighting is about, when it is stored in the batch's
@@ -1158,24 +1283,21 @@ impl Node {
 
     /// The federation handshake: takes in the node descriptors a peer sends, and answers
     /// with this node's own and those it knows.
-    pub async fn hello(
-        &self,
-        caller: &Caller,
-        descriptors: &[NodeDescriptor],
-    ) -> Result<Vec<NodeDescriptor>, ServiceError> {
+    pub async fn hello(&self, caller: &Caller, hello: &Hello) -> Result<Hello, ServiceError> {
         let Some(node) = caller.peer_node else {
             return Err(ServiceError::Forbidden(
                 "only a peer node (a signed request) may exchange node descriptors".into(),
             ));
         };
         let peer = self.peer_of_node(node).await?;
-        let learned = self.learn_descriptors(&peer, descriptors).await?;
+        let learned = self.learn_descriptors(&peer, &hello.descriptors).await?;
         if learned != node {
             return Err(ServiceError::BadRequest(
                 "the descriptor with this peer's key names another node".into(),
             ));
         }
-        self.descriptors().await
+        self.learn_groups(&hello.groups).await?;
+        self.hello_message().await
     }
 
     // --- deletions ---------------------------------------------------------------------------
@@ -1398,7 +1520,17 @@ impl Node {
                         ));
                         continue;
                     }
-                    groups.push(group);
+                    let companion = signatures
+                        .last()
+                        .map(|s| s.companion.clone())
+                        .unwrap_or_default();
+                    groups.push(SharingGroup {
+                        definition: Some(GroupDefinition {
+                            object: raw.clone(),
+                            companion,
+                        }),
+                        ..group
+                    });
                 }
                 Ok(None) => {}
                 Err(why) => {
@@ -1451,17 +1583,7 @@ impl Node {
             self.committed();
         }
         for group in groups {
-            self.store
-                .put_document(
-                    &Document {
-                        kind: KIND_SHARING_GROUP.into(),
-                        key: group.id.clone(),
-                        rank: group.revision,
-                        body: to_json(&group)?,
-                    },
-                    Replace::IfHigherRank,
-                )
-                .await?;
+            self.store_group(group).await?;
         }
         for (raw, originator) in tombstones {
             received.deleted += self

@@ -63,6 +63,9 @@ pub struct Node {
     /// Counts commits of objects through this process, so that pushing to peers starts at
     /// once (other processes' commits are found by polling).
     commits: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Changes whenever this process learns a node or organization, so that the other peers
+    /// hear of it at their next round.
+    directory_changes: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl Node {
@@ -74,7 +77,18 @@ impl Node {
             matching: Arc::new(matching::MatchIndex::default()),
             signer: Arc::new(tokio::sync::OnceCell::new()),
             commits: Arc::new(tokio::sync::watch::Sender::new(0)),
+            directory_changes: Arc::new(tokio::sync::watch::Sender::new(0)),
         }
+    }
+
+    /// How many times this process has learned something of the federation's directory.
+    pub fn directory_generation(&self) -> u64 {
+        *self.directory_changes.borrow()
+    }
+
+    pub(crate) fn directory_changed(&self) {
+        self.directory_changes
+            .send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// Changes after every commit of objects through this process.

@@ -315,6 +315,7 @@ pub async fn create_group(
         owner: owner_org.identity_id.clone(),
         members: member_ids,
         revision: 1,
+        definition: None,
     };
     publish_group(node, owner_org.id, api_root, collection, &group).await?;
     println!("{}", group.id);
@@ -354,6 +355,7 @@ pub async fn update_group(
     group.members.sort();
     group.members.dedup();
     group.revision += 1;
+    group.definition = None;
     publish_group(node, owner.id, api_root, collection, &group).await?;
     println!("{} revision {}", group.id, group.revision);
     Ok(())

@@ -413,7 +413,7 @@ impl RoguePeer {
         self.http.send(
             self.signed(reqwest::Method::POST, "/api/v1/federation/hello")
                 .header("Content-Type", "application/json")
-                .body(json!({ "descriptors": [descriptor] }).to_string()),
+                .body(json!({ "descriptors": [descriptor], "groups": [] }).to_string()),
         )
     }
 

@@ -15,6 +15,5 @@ pub async fn hello(
     body: Result<Json<Hello>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Hello>, ApiError> {
     let Json(hello) = body.map_err(|e| ApiError::BadRequest(format!("hello: {e}")))?;
-    let descriptors = state.node.hello(&caller, &hello.descriptors).await?;
-    Ok(Json(Hello { descriptors }))
+    Ok(Json(state.node.hello(&caller, &hello).await?))
 }
