@@ -21,6 +21,8 @@ pub const HANDSHAKE_EVERY: Duration = Duration::from_secs(5);
 /// Retry delays after a failed round: from the first to the longest.
 pub const BACKOFF_FIRST: Duration = Duration::from_millis(500);
 pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// The pause after a peer answered 429 (it takes objects at a limited rate).
+pub const THROTTLED_PAUSE: Duration = Duration::from_secs(1);
 /// A pending status is polled at most this many times, this far apart.
 const STATUS_POLLS: usize = 20;
 const STATUS_POLL_INTERVAL: Duration = Duration::from_millis(250);
@@ -315,6 +317,10 @@ pub async fn run_peer(node: Node, peer: PeerConfig) {
                     _ = commits.changed(), if peer.push => {}
                     _ = tokio::time::sleep(POLL_INTERVAL) => {}
                 }
+            }
+            Err(FederationError::Refused { status: 429, .. }) => {
+                // The peer's flood guard: slow down, no error to count.
+                tokio::time::sleep(THROTTLED_PAUSE).await;
             }
             Err(e) => {
                 record_error(&node, &peer, &e).await;

@@ -19,6 +19,9 @@ pub enum ServiceError {
     /// A name or id that must be unique is taken.
     #[error("{0}")]
     Conflict(String),
+    /// The caller sends more than it may; it should retry after the given seconds.
+    #[error("too many requests: {0}")]
+    TooManyRequests(String),
     /// The database is unreachable or busy; the request may be retried.
     #[error("service unavailable: {0}")]
     Unavailable(String),

@@ -372,6 +372,13 @@ fn refuse(id: &str, version: String, why: impl Into<String>) -> StatusDetail {
     StatusDetail::new(id, version, Some(why.into()))
 }
 
+/// A peer's allowance of pushed objects: refilled at the node's rate, up to a burst.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    tokens: f64,
+    at: std::time::Instant,
+}
+
 /// What came of receiving a page of objects from a peer.
 #[derive(Debug, Clone, Default)]
 pub struct Received {
@@ -1230,6 +1237,7 @@ impl Node {
             .into_iter()
             .map(|o| o.get().to_owned())
             .partition(|o| is_companion(o));
+        self.spend_peer_budget(node, objects.len())?;
         let received = self
             .receive(
                 node,
@@ -1244,6 +1252,36 @@ impl Node {
         received
             .status
             .ok_or_else(|| ServiceError::Internal("no status".into()))
+    }
+
+    /// Takes `count` objects from a peer's allowance, or refuses the request (429) when it
+    /// pushes faster than the node's limit: a flooding peer slows down without blocking the
+    /// others.
+    fn spend_peer_budget(&self, node: Uuid, count: usize) -> Result<(), ServiceError> {
+        let rate = self.limits.peer_objects_per_second.max(1) as f64;
+        let burst = rate * 2.0;
+        let now = std::time::Instant::now();
+        let mut budgets = self
+            .peer_budgets
+            .lock()
+            .map_err(|_| ServiceError::Internal("peer budgets poisoned".into()))?;
+        let budget = budgets.entry(node).or_insert(Budget {
+            tokens: burst,
+            at: now,
+        });
+        budget.tokens =
+            (budget.tokens + now.duration_since(budget.at).as_secs_f64() * rate).min(burst);
+        budget.at = now;
+        let wanted = count as f64;
+        if wanted > budget.tokens {
+            tracing::warn!(%node, objects = count, "a peer pushes faster than {rate} objects/s; refused for now");
+            return Err(ServiceError::TooManyRequests(format!(
+                "this node takes at most {} objects per second from a peer; retry later",
+                self.limits.peer_objects_per_second
+            )));
+        }
+        budget.tokens -= wanted;
+        Ok(())
     }
 
     /// Counts what a peer delivered on its state (best effort: a failure is only logged).

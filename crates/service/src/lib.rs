@@ -31,6 +31,9 @@ pub struct Limits {
     pub max_page_size: usize,
     /// The page size when `limit` is not given.
     pub default_page_size: usize,
+    /// Objects a peer node may push per second (a sustained rate; twice as many may come in a
+    /// burst). More is refused with 429 until the peer slows down.
+    pub peer_objects_per_second: usize,
 }
 
 /// Default of [`Limits::max_content_length`]: 64 MiB.
@@ -39,6 +42,8 @@ pub const DEFAULT_MAX_CONTENT_LENGTH: usize = 64 * 1024 * 1024;
 pub const DEFAULT_MAX_PAGE_SIZE: usize = 10_000;
 /// Default of [`Limits::default_page_size`].
 pub const DEFAULT_PAGE_SIZE: usize = 1_000;
+/// Default of [`Limits::peer_objects_per_second`].
+pub const DEFAULT_PEER_OBJECTS_PER_SECOND: usize = 100_000;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -46,6 +51,7 @@ impl Default for Limits {
             max_content_length: DEFAULT_MAX_CONTENT_LENGTH,
             max_page_size: DEFAULT_MAX_PAGE_SIZE,
             default_page_size: DEFAULT_PAGE_SIZE,
+            peer_objects_per_second: DEFAULT_PEER_OBJECTS_PER_SECOND,
         }
     }
 }
@@ -66,6 +72,8 @@ pub struct Node {
     /// Changes whenever this process learns a node or organization, so that the other peers
     /// hear of it at their next round.
     directory_changes: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Per peer node: what it may still push now (a token bucket, per process).
+    peer_budgets: Arc<std::sync::Mutex<std::collections::HashMap<uuid::Uuid, federation::Budget>>>,
 }
 
 impl Node {
@@ -78,6 +86,7 @@ impl Node {
             signer: Arc::new(tokio::sync::OnceCell::new()),
             commits: Arc::new(tokio::sync::watch::Sender::new(0)),
             directory_changes: Arc::new(tokio::sync::watch::Sender::new(0)),
+            peer_budgets: Arc::default(),
         }
     }
 

@@ -112,6 +112,9 @@ enum Command {
         /// database does).
         #[arg(long)]
         no_sync: bool,
+        /// Objects a peer node may push per second; faster pushes get 429 [default: 100000].
+        #[arg(long, env = "TANSEEQ_PEER_OBJECTS_PER_SECOND", value_name = "N")]
+        peer_objects_per_second: Option<usize>,
     },
     /// Bring a node's database schema up to date (every command also does it on start) and
     /// print its version; or, with --from and --to, move a whole node to another database
@@ -533,6 +536,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             tls_key,
             tls_client_ca,
             no_sync,
+            peer_objects_per_second,
         } => {
             let tls = config
                 .tls_files(tls_cert, tls_key, tls_client_ca)?
@@ -542,6 +546,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 max_content_length: max_content_length
                     .or(config.max_content_length)
                     .unwrap_or(tanseeq_service::DEFAULT_MAX_CONTENT_LENGTH),
+                peer_objects_per_second: peer_objects_per_second
+                    .unwrap_or(tanseeq_service::DEFAULT_PEER_OBJECTS_PER_SECOND),
                 ..Default::default()
             };
             let listen = listen.or(config.listen).unwrap_or(DEFAULT_LISTEN);

@@ -967,3 +967,115 @@ fn three_nodes_over_mutual_tls_trusting_only_their_peers() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("https"), "{}", text(&out.stderr));
 }
+
+/// Per-peer rules: the highest TLP a peer may receive, and object types and originators
+/// allowed or denied; the audience rule still applies first.
+#[test]
+fn peer_rules_limit_what_a_peer_receives() {
+    let mut bh = Member::new("BH", &["BH Interior", "BH CERT"]);
+    let mut ae = Member::new("AE", &["AE Police"]);
+    for m in [&mut bh, &mut ae] {
+        m.node.start();
+    }
+    let url = ae.node.base_url();
+    let key = ae.public_key();
+    let credentials = format!("peer-node:{PASSWORD}");
+    bh.node.cli_ok(
+        &[
+            "peer",
+            "add",
+            "AE",
+            "--url",
+            &url,
+            "--collection",
+            SHARED,
+            "--credentials",
+            &credentials,
+            "--public-key",
+            &key,
+            "--push",
+            "--max-tlp",
+            "green",
+            "--deny-type",
+            "malware",
+            "--deny-originator",
+            "BH CERT",
+        ],
+        None,
+    );
+    ae.peer_with(&bh, false, false);
+    let all = [&bh, &ae];
+    let amber = indicator(&[TLP_AMBER]);
+    let malware = malware(&[TLP_GREEN]);
+    let from_cert = indicator(&[TLP_GREEN]);
+    let allowed = indicator(&[TLP_GREEN]);
+    bh.client("BH Interior")
+        .post_ok(SHARED, &[amber.clone(), malware.clone()]);
+    bh.client("BH CERT").post_ok(SHARED, &[from_cert.clone()]);
+    bh.client("BH Interior").post_ok(SHARED, &[allowed.clone()]);
+    let allowed_id = allowed["id"].as_str().unwrap().to_owned();
+    eventually("the allowed object on AE", &all, || {
+        ae.sees("AE Police", &allowed_id)
+    });
+    settle(&all);
+    for (object, why) in [
+        (&amber, "above the peer's highest TLP"),
+        (&malware, "a denied type"),
+        (&from_cert, "a denied originator"),
+    ] {
+        assert!(
+            !ae.sees("AE Police", object["id"].as_str().unwrap()),
+            "{why} must not be sent"
+        );
+    }
+    assert_eq!(ae.node.count_objects(SHARED), 1);
+}
+
+/// A peer that pushes faster than the node's limit is answered 429 (a TAXII error with
+/// Retry-After) and nothing of the refused request is stored.
+#[test]
+fn a_flooding_peer_is_throttled() {
+    let mut ae = Member::new("AE", &["AE Police"]);
+    ae.node
+        .set_serve_args(&["--peer-objects-per-second", "100"]);
+    ae.node.start();
+    let rogue = RoguePeer::new(&ae);
+    ae.node.cli_ok(
+        &[
+            "peer",
+            "add",
+            "rogue",
+            "--url",
+            "http://127.0.0.1:9",
+            "--collection",
+            SHARED,
+            "--credentials",
+            "x:y",
+            "--public-key",
+            &rogue.public_key(),
+        ],
+        None,
+    );
+    rogue.hello().expect(200);
+    let org = rogue.org_identity.clone();
+    let batch = |n: usize| -> Vec<serde_json::Value> {
+        let mut out = Vec::new();
+        for _ in 0..n {
+            let object = indicator(&[TLP_GREEN]);
+            out.push(RoguePeer::companion(&rogue.signer, &object, &org));
+            out.push(object);
+        }
+        out
+    };
+    // The burst allowance (twice the rate) takes 200 at once; the next 150 are too many.
+    rogue.push(&batch(150)).expect(202);
+    let refused = rogue.push(&batch(150));
+    assert_eq!(refused.status, 429, "{}", refused.text);
+    refused.assert_taxii_error();
+    assert_eq!(refused.header("retry-after").as_deref(), Some("1"));
+    assert_eq!(ae.node.count_objects(SHARED), 150);
+    // After a pause the peer may go on.
+    std::thread::sleep(Duration::from_millis(1600));
+    rogue.push(&batch(150)).expect(202);
+    assert_eq!(ae.node.count_objects(SHARED), 300);
+}

@@ -31,6 +31,9 @@ impl ApiError {
                 ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, "Not Found"),
                 ServiceError::BadRequest(_) => (StatusCode::BAD_REQUEST, "Bad Request"),
                 ServiceError::Conflict(_) => (StatusCode::CONFLICT, "Conflict"),
+                ServiceError::TooManyRequests(_) => {
+                    (StatusCode::TOO_MANY_REQUESTS, "Too Many Requests")
+                }
                 ServiceError::Unavailable(_) => {
                     (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
                 }
@@ -70,7 +73,8 @@ impl IntoResponse for ApiError {
                 ServiceError::Forbidden(m)
                 | ServiceError::NotFound(m)
                 | ServiceError::BadRequest(m)
-                | ServiceError::Conflict(m),
+                | ServiceError::Conflict(m)
+                | ServiceError::TooManyRequests(m),
             ) => m.clone(),
             other => other.to_string(),
         };
@@ -96,7 +100,7 @@ impl IntoResponse for ApiError {
                 HeaderValue::from_static("Bearer realm=\"tanseeq\""),
             );
         }
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
