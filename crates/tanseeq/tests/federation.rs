@@ -1011,8 +1011,10 @@ fn peer_rules_limit_what_a_peer_receives() {
     let allowed = indicator(&[TLP_GREEN]);
     bh.client("BH Interior")
         .post_ok(SHARED, &[amber.clone(), malware.clone()]);
-    bh.client("BH CERT").post_ok(SHARED, &[from_cert.clone()]);
-    bh.client("BH Interior").post_ok(SHARED, &[allowed.clone()]);
+    bh.client("BH CERT")
+        .post_ok(SHARED, std::slice::from_ref(&from_cert));
+    bh.client("BH Interior")
+        .post_ok(SHARED, std::slice::from_ref(&allowed));
     let allowed_id = allowed["id"].as_str().unwrap().to_owned();
     eventually("the allowed object on AE", &all, || {
         ae.sees("AE Police", &allowed_id)
