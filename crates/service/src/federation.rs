@@ -297,6 +297,11 @@ pub struct PeerRules {
     /// Only objects of these originators (identity ids), when not empty.
     pub allow_originators: Vec<String>,
     pub deny_originators: Vec<String>,
+    /// This node's own sightings reach the peer without saying who made them: no
+    /// `created_by_ref` or `where_sighted_refs`, a derived id, and the node's anonymous
+    /// identity as originator.
+    #[serde(default)]
+    pub anonymize_sightings: bool,
 }
 
 /// A peer's synchronization state. Kept as a document of kind `peer-state`, apart from the
@@ -442,6 +447,10 @@ impl Node {
                 name: o.name,
             })
             .collect();
+        organizations.push(DescribedOrg {
+            identity_id: anonymous_identity(signer.signer()),
+            name: format!("anonymous ({})", record.name),
+        });
         organizations.sort_by(|a, b| a.identity_id.cmp(&b.identity_id));
         Ok(NodeDescriptor::new_signed(
             &signer,
@@ -1190,13 +1199,51 @@ impl Node {
             })
             .await?;
         let last = page.records.last().map(|r| r.meta.cursor()).or(after);
-        let records: Vec<ObjectRecord> = page
-            .records
-            .into_iter()
-            .filter(|r| Self::peer_rules_admit(&peer.rules, &directory, r))
-            .collect();
-        let companions = self.companions_for(peer.local_collection, &records).await?;
+        let (records, companions) = self
+            .prepare_for_peer(peer, &directory, peer.local_collection, &page.records)
+            .await?;
         Ok((records, companions, last, page.more))
+    }
+
+    /// The versions a peer's rules admit, as the peer gets them (its own sightings made
+    /// anonymous when the peer is configured so), with their companions.
+    async fn prepare_for_peer(
+        &self,
+        peer: &PeerConfig,
+        directory: &Directory,
+        collection: Uuid,
+        records: &[ObjectRecord],
+    ) -> Result<(Vec<ObjectRecord>, Vec<String>), ServiceError> {
+        let (anonymous, plain): (Vec<ObjectRecord>, Vec<ObjectRecord>) = records
+            .iter()
+            .filter(|r| Self::peer_rules_admit(&peer.rules, directory, r))
+            .cloned()
+            .partition(|r| {
+                peer.rules.anonymize_sightings
+                    && r.meta.object_type == "sighting"
+                    && r.meta.origin_node.is_none()
+            });
+        let mut companions = self.companions_for(collection, &plain).await?;
+        let mut out = plain;
+        if !anonymous.is_empty() {
+            let signer = self.signer().await?;
+            let anonymous_identity = anonymous_identity(signer.signer());
+            let now = StixTimestamp::from_jiff(jiff::Timestamp::now());
+            for record in anonymous {
+                let Some(raw) = record.raw.as_deref().and_then(anonymized_sighting) else {
+                    continue;
+                };
+                let mut attestation = self.attestation_of(directory, &record);
+                attestation.originator_ref = Some(anonymous_identity.clone());
+                let companion = tanseeq_provenance::sign_attested(&raw, &signer, now, &attestation)
+                    .map_err(|e| ServiceError::Internal(format!("signing: {e}")))?;
+                companions.push(companion);
+                let mut record = record;
+                record.raw = Some(raw);
+                out.push(record);
+            }
+        }
+        Ok((out, companions))
     }
 
     /// What a page read by a peer node becomes: the versions the peer's rules admit, and
@@ -1212,13 +1259,8 @@ impl Node {
         };
         let peer = self.peer_of_node(node).await?;
         let directory = self.directory().await?;
-        let records: Vec<ObjectRecord> = records
-            .iter()
-            .filter(|r| Self::peer_rules_admit(&peer.rules, &directory, r))
-            .cloned()
-            .collect();
-        let companions = self.companions_for(collection, &records).await?;
-        Ok((records, companions))
+        self.prepare_for_peer(&peer, &directory, collection, records)
+            .await
     }
 
     /// A TAXII POST by a peer node (push): companions are taken apart from the objects, and
@@ -1688,4 +1730,35 @@ pub fn is_companion(raw: &str) -> bool {
         .ok()
         .and_then(|t| t.object_type)
         .is_some_and(|t| t == tanseeq_provenance::COMPANION_TYPE)
+}
+
+/// Namespace of the derived ids of anonymized sightings and of nodes' anonymous identities
+/// (a UUIDv5 of `https://tanseeq.example/federation/anonymous` in the URL namespace).
+const ANONYMOUS_NAMESPACE: Uuid = Uuid::from_u128(0x3c1f_9a2e_7b4d_5e60_8f12_a3b4c5d6e7f8);
+
+/// The identity a node's anonymized sightings are attributed to: one per node, described in
+/// its descriptor like its organizations.
+pub fn anonymous_identity(node: &str) -> String {
+    format!(
+        "identity--{}",
+        Uuid::new_v5(&ANONYMOUS_NAMESPACE, format!("node/{node}").as_bytes())
+    )
+}
+
+/// A sighting without who made it: a derived id (the same for every send, so a peer stores
+/// it once), no `created_by_ref`, no `where_sighted_refs`.
+fn anonymized_sighting(raw: &str) -> Option<String> {
+    let mut value: serde_json::Value = serde_json::from_str(raw).ok()?;
+    let object = value.as_object_mut()?;
+    let id = object.get("id")?.as_str()?.to_owned();
+    object.remove("created_by_ref");
+    object.remove("where_sighted_refs");
+    object.insert(
+        "id".into(),
+        serde_json::Value::String(format!(
+            "sighting--{}",
+            Uuid::new_v5(&ANONYMOUS_NAMESPACE, id.as_bytes())
+        )),
+    );
+    Some(value.to_string())
 }

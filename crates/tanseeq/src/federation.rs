@@ -31,6 +31,7 @@ pub struct PeerAdd {
     pub deny_types: Vec<String>,
     pub allow_originators: Vec<String>,
     pub deny_originators: Vec<String>,
+    pub anonymize_sightings: bool,
 }
 
 fn read_pem(path: &Path, what: &str) -> Result<String, CliError> {
@@ -139,6 +140,7 @@ pub async fn add_peer(node: &Node, args: PeerAdd) -> Result<(), CliError> {
             deny_types: args.deny_types,
             allow_originators,
             deny_originators,
+            anonymize_sightings: args.anonymize_sightings,
         },
     };
     // The client is built once to refuse a configuration that can never work (an https://

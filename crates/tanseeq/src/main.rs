@@ -397,6 +397,10 @@ struct PeerAddArgs {
     /// Never send objects of these originators.
     #[arg(long, value_delimiter = ',', value_name = "ORG,…")]
     deny_originator: Vec<String>,
+    /// Send this node's sightings without who made them (no created_by_ref or
+    /// where_sighted_refs; attributed to the node's anonymous identity).
+    #[arg(long)]
+    anonymize_sightings: bool,
 }
 
 #[derive(Subcommand)]
@@ -691,6 +695,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 deny_type,
                 allow_originator,
                 deny_originator,
+                anonymize_sightings,
             } = *args;
             let node = node::open(&data.location(&config)?, Default::default()).await?;
             federation::add_peer(
@@ -715,6 +720,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     deny_types: deny_type,
                     allow_originators: allow_originator,
                     deny_originators: deny_originator,
+                    anonymize_sightings,
                 },
             )
             .await

@@ -1081,3 +1081,80 @@ fn a_flooding_peer_is_throttled() {
     rogue.push(&batch(150)).expect(202);
     assert_eq!(ae.node.count_objects(SHARED), 300);
 }
+
+/// A sighting flows back to the indicator's author; to a peer configured for it, without
+/// saying who made it.
+#[test]
+fn sightings_flow_back_anonymized_when_the_peer_asks() {
+    let mut bh = Member::new("BH", &["BH Interior"]);
+    let mut ae = Member::new("AE", &["AE Police"]);
+    for m in [&mut bh, &mut ae] {
+        m.node.start();
+    }
+    bh.peer_with(&ae, false, true);
+    let url = bh.node.base_url();
+    let key = bh.public_key();
+    let credentials = format!("peer-node:{PASSWORD}");
+    ae.node.cli_ok(
+        &[
+            "peer",
+            "add",
+            "BH",
+            "--url",
+            &url,
+            "--collection",
+            SHARED,
+            "--credentials",
+            &credentials,
+            "--public-key",
+            &key,
+            "--push",
+            "--anonymize-sightings",
+        ],
+        None,
+    );
+    let all = [&bh, &ae];
+    let green = indicator(&[TLP_GREEN]);
+    let green_id = green["id"].as_str().unwrap().to_owned();
+    bh.client("BH Interior").post_ok(SHARED, &[green]);
+    eventually("the indicator on AE", &all, || {
+        ae.sees("AE Police", &green_id)
+    });
+    let police = identity_of(&ae, "AE Police", &all);
+    let sighting = json!({
+        "type": "sighting",
+        "spec_version": "2.1",
+        "id": new_id("sighting"),
+        "created": "2026-11-29T08:00:00.000Z",
+        "modified": "2026-11-29T08:00:00.000Z",
+        "created_by_ref": police,
+        "where_sighted_refs": [police],
+        "sighting_of_ref": green_id,
+        "count": 7,
+        "object_marking_refs": [TLP_AMBER],
+    });
+    ae.client("AE Police").post_ok(SHARED, &[sighting]);
+    let mut received = Vec::new();
+    eventually("the anonymized sighting on BH", &all, || {
+        received = bh
+            .client("BH Interior")
+            .get_all_objects(SHARED, "match[type]=sighting");
+        !received.is_empty()
+    });
+    assert_eq!(received.len(), 1, "{received:?}");
+    let got = &received[0];
+    assert_eq!(got["sighting_of_ref"], json!(green_id));
+    assert_eq!(got["count"], 7);
+    assert!(got.get("created_by_ref").is_none(), "{got}");
+    assert!(got.get("where_sighted_refs").is_none(), "{got}");
+    assert!(
+        !got.to_string().contains(&police),
+        "nothing names AE Police: {got}"
+    );
+    // Its provenance: AE's node signed it for its anonymous identity.
+    let id = got["id"].as_str().unwrap();
+    assert_eq!(
+        signer_of(&bh, "BH Interior", id),
+        vec![(ae.node_id(), true)]
+    );
+}
