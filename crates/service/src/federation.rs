@@ -34,16 +34,18 @@ pub const KIND_PEER_INBOUND: &str = "peer-inbound";
 pub const KIND_SHARING_GROUP: &str = "sharing-group";
 pub const KIND_COLLECTION_SETTINGS: &str = "collection-settings";
 
-/// The property extension that makes a marking-definition a sharing group.
+/// The property extension that makes a marking-definition a sharing group (a UUIDv5 of
+/// `https://tanseeq.example/stix/extensions/sharing-group` in the URL namespace).
 pub const SHARING_GROUP_EXTENSION_ID: &str =
-    "extension-definition--6c9f3f5e-0b1d-5a3e-9a57-3f1e2b8d4c71";
+    "extension-definition--d5779836-7b5b-51a4-a298-380cc52fc33f";
 
 /// The type of a deletion notice: written when an originator deletes versions of its own
 /// object, federated like any object, and applied by every node that receives it.
 pub const TOMBSTONE_TYPE: &str = "tanseeq-tombstone";
-/// The new-SDO extension that defines [`TOMBSTONE_TYPE`].
+/// The new-SDO extension that defines [`TOMBSTONE_TYPE`] (a UUIDv5 of
+/// `https://tanseeq.example/stix/extensions/tombstone` in the URL namespace).
 pub const TOMBSTONE_EXTENSION_ID: &str =
-    "extension-definition--0d5b7f3c-4e2a-5c8b-9f61-7a3e2c1b0d94";
+    "extension-definition--d4bcc18e-ffdd-5379-b5a3-f53ce7fe20d8";
 
 /// The header a peer node signs its requests with.
 pub const NODE_HEADER: &str = "tanseeq-node";
@@ -1734,7 +1736,7 @@ pub fn is_companion(raw: &str) -> bool {
 
 /// Namespace of the derived ids of anonymized sightings and of nodes' anonymous identities
 /// (a UUIDv5 of `https://tanseeq.example/federation/anonymous` in the URL namespace).
-const ANONYMOUS_NAMESPACE: Uuid = Uuid::from_u128(0x3c1f_9a2e_7b4d_5e60_8f12_a3b4c5d6e7f8);
+const ANONYMOUS_NAMESPACE: Uuid = Uuid::from_u128(0x09a06dfe_a642_50ff_a1d4_0e4efcd20ea0);
 
 /// The identity a node's anonymized sightings are attributed to: one per node, described in
 /// its descriptor like its organizations.

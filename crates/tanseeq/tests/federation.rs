@@ -763,7 +763,7 @@ fn a_member_removed_from_a_sharing_group_receives_nothing_more() {
         "created": "2030-01-01T00:00:00.000Z",
         "name": "memorandum",
         "extensions": {
-            "extension-definition--6c9f3f5e-0b1d-5a3e-9a57-3f1e2b8d4c71": {
+            "extension-definition--d5779836-7b5b-51a4-a298-380cc52fc33f": {
                 "extension_type": "property-extension",
                 "owner_ref": ae_police,
                 "member_refs": [ae_police],
