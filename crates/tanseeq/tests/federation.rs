@@ -1158,3 +1158,70 @@ fn sightings_flow_back_anonymized_when_the_peer_asks() {
         vec![(ae.node_id(), true)]
     );
 }
+
+/// A peer that accepts connections and never answers holds up nobody but itself; newer
+/// versions and revocations travel like any version, and every version is kept.
+#[test]
+fn a_silent_peer_does_not_block_the_others_and_versions_all_travel() {
+    let mut bh = Member::new("BH", &["BH Interior"]);
+    let mut ae = Member::new("AE", &["AE Police"]);
+    for m in [&mut bh, &mut ae] {
+        m.node.start();
+    }
+    // A black hole: accepts TCP connections, reads nothing, answers nothing.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("http://{}", silent.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in silent.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let other_key = RoguePeer::new(&ae).public_key();
+    bh.node.cli_ok(
+        &[
+            "peer",
+            "add",
+            "silent",
+            "--url",
+            &silent_url,
+            "--collection",
+            SHARED,
+            "--token",
+            "tsq_x",
+            "--public-key",
+            &other_key,
+            "--pull",
+            "--push",
+        ],
+        None,
+    );
+    bh.peer_with(&ae, false, true);
+    ae.peer_with(&bh, false, false);
+    let all = [&bh, &ae];
+
+    let id = new_id("indicator");
+    let v1 = indicator_at(&id, "2026-01-01T00:00:00.000Z", &[TLP_GREEN]);
+    let mut v2 = indicator_at(&id, "2026-02-01T00:00:00.000Z", &[TLP_GREEN]);
+    v2["revoked"] = json!(true);
+    let started = Instant::now();
+    bh.client("BH Interior").post_ok(SHARED, &[v1, v2]);
+    eventually("both versions on AE despite the silent peer", &all, || {
+        ae.client("AE Police")
+            .get(&versions_path(SHARED, &id))
+            .json()["versions"]
+            .as_array()
+            .is_some_and(|v| v.len() == 2)
+    });
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the silent peer delayed the others: {:?}",
+        started.elapsed()
+    );
+    let latest = ae
+        .client("AE Police")
+        .get(&object_path(SHARED, &id))
+        .expect(200)
+        .json();
+    assert_eq!(latest["objects"][0]["revoked"], true, "the revocation won");
+}
