@@ -379,6 +379,17 @@ fn refuse(id: &str, version: String, why: impl Into<String>) -> StatusDetail {
     StatusDetail::new(id, version, Some(why.into()))
 }
 
+/// How long a process serves sharing groups from memory before reading them again.
+pub const GROUPS_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The sharing groups as a process last read them.
+#[derive(Debug, Clone)]
+pub struct GroupsCache {
+    groups: Vec<SharingGroup>,
+    generation: u64,
+    read_at: std::time::Instant,
+}
+
 /// A peer's allowance of pushed objects: refilled at the node's rate, up to a burst.
 #[derive(Debug, Clone, Copy)]
 pub struct Budget {
@@ -400,14 +411,33 @@ pub struct Received {
 impl Node {
     // --- the directory ------------------------------------------------------------------
 
-    /// The current sharing groups.
+    /// The current sharing groups. Read from the store at most every
+    /// [`GROUPS_CACHE_TTL`] — at once after this process changed one — so that a change made
+    /// through another process on the same database takes effect within that time.
     pub async fn sharing_groups(&self) -> Result<Vec<SharingGroup>, ServiceError> {
-        self.store
+        let generation = self.directory_generation();
+        if let Ok(cache) = self.groups_cache.lock()
+            && let Some(cached) = cache.as_ref()
+            && cached.generation == generation
+            && cached.read_at.elapsed() < GROUPS_CACHE_TTL
+        {
+            return Ok(cached.groups.clone());
+        }
+        let groups: Vec<SharingGroup> = self
+            .store
             .documents(KIND_SHARING_GROUP)
             .await?
             .iter()
             .map(|d| from_json("sharing group", &d.body))
-            .collect()
+            .collect::<Result<_, _>>()?;
+        if let Ok(mut cache) = self.groups_cache.lock() {
+            *cache = Some(GroupsCache {
+                groups: groups.clone(),
+                generation,
+                read_at: std::time::Instant::now(),
+            });
+        }
+        Ok(groups)
     }
 
     /// What the audience rule needs for this reader. Organizations are read only when a

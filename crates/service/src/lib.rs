@@ -72,6 +72,9 @@ pub struct Node {
     /// Changes whenever this process learns a node or organization, so that the other peers
     /// hear of it at their next round.
     directory_changes: Arc<tokio::sync::watch::Sender<u64>>,
+    /// The sharing groups as last read, with when and at which directory generation: every
+    /// request needs them, and they change rarely (see `Node::sharing_groups`).
+    groups_cache: Arc<std::sync::Mutex<Option<federation::GroupsCache>>>,
     /// Per peer node: what it may still push now (a token bucket, per process).
     peer_budgets: Arc<std::sync::Mutex<std::collections::HashMap<uuid::Uuid, federation::Budget>>>,
 }
@@ -87,6 +90,7 @@ impl Node {
             commits: Arc::new(tokio::sync::watch::Sender::new(0)),
             directory_changes: Arc::new(tokio::sync::watch::Sender::new(0)),
             peer_budgets: Arc::default(),
+            groups_cache: Arc::default(),
         }
     }
 
