@@ -411,10 +411,22 @@ pub struct Received {
 impl Node {
     // --- the directory ------------------------------------------------------------------
 
-    /// The current sharing groups. Read from the store at most every
-    /// [`GROUPS_CACHE_TTL`] — at once after this process changed one — so that a change made
-    /// through another process on the same database takes effect within that time.
+    /// The current sharing groups, read from the store: what sending to peers, ingest and
+    /// administration decide by.
     pub async fn sharing_groups(&self) -> Result<Vec<SharingGroup>, ServiceError> {
+        self.store
+            .documents(KIND_SHARING_GROUP)
+            .await?
+            .iter()
+            .map(|d| from_json("sharing group", &d.body))
+            .collect()
+    }
+
+    /// The sharing groups for a caller's read, from memory for at most [`GROUPS_CACHE_TTL`]
+    /// (at once after this process changed one): a membership change made through another
+    /// process takes effect on reads within that time, and at once on what is sent to peers,
+    /// which always reads the store.
+    async fn sharing_groups_for_reads(&self) -> Result<Vec<SharingGroup>, ServiceError> {
         let generation = self.directory_generation();
         if let Ok(cache) = self.groups_cache.lock()
             && let Some(cached) = cache.as_ref()
@@ -443,7 +455,11 @@ impl Node {
     /// What the audience rule needs for this reader. Organizations are read only when a
     /// sharing group exists or the reader is a node (the common case reads one small table).
     pub async fn directory_for(&self, reader: Reader) -> Result<Directory, ServiceError> {
-        let groups = self.sharing_groups().await?;
+        let groups = match reader {
+            // A peer node reading is sending: always the store's word.
+            Reader::Node(_) => self.sharing_groups().await?,
+            Reader::Organization(_) => self.sharing_groups_for_reads().await?,
+        };
         let orgs = if groups.is_empty() && matches!(reader, Reader::Organization(_)) {
             Vec::new()
         } else {
