@@ -501,6 +501,8 @@ async fn latency(
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    // Needed when reqwest is built with rustls but no provider (see Cargo.toml).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     let (line, ok) = match cli.command {
         Command::Bundle { n, seed, out } => match bundle(n, seed, &out) {

@@ -853,6 +853,8 @@ fn print_table(rows: &[PhaseResult]) {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    // Needed when reqwest is built with rustls but no provider (see Cargo.toml).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut args = Args::parse();
     if !args.api_root_url.ends_with('/') {
         args.api_root_url.push('/');
