@@ -1118,17 +1118,15 @@ impl Node {
         let signer = self.signer().await?;
         let directory = self.directory().await?;
         let mut companions = Vec::new();
-        let mut ids: Vec<&str> = records.iter().map(|r| r.meta.id.as_str()).collect();
+        let mut ids: Vec<String> = records.iter().map(|r| r.meta.id.clone()).collect();
         ids.sort();
         ids.dedup();
         let mut stored: HashMap<(String, String), Vec<StoredSignature>> = HashMap::new();
-        for id in ids {
-            for s in self.store.signatures_of(collection, id).await? {
-                stored
-                    .entry((s.object_id.clone(), s.version.clone()))
-                    .or_default()
-                    .push(s);
-            }
+        for s in self.store.signatures_of(collection, &ids).await? {
+            stored
+                .entry((s.object_id.clone(), s.version.clone()))
+                .or_default()
+                .push(s);
         }
         let now = StixTimestamp::from_jiff(jiff::Timestamp::now());
         let mut to_sign = Vec::new();
@@ -1149,25 +1147,44 @@ impl Node {
                 ));
             }
         }
-        // Signing costs tens of microseconds a version: off the async threads.
-        let signing = signer.clone();
-        let signed = tokio::task::spawn_blocking(move || {
-            to_sign
-                .into_iter()
-                .map(|(id, version, raw, attestation)| {
-                    tanseeq_provenance::sign_attested(&raw, &signing, now, &attestation)
-                        .map(|companion| StoredSignature {
-                            object_id: id.clone(),
-                            version,
-                            signer: signing.signer().to_owned(),
-                            companion,
-                        })
-                        .map_err(|e| ServiceError::Internal(format!("signing {id}: {e}")))
-                })
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))??;
+        // Signing costs tens of microseconds a version: off the async threads, on every
+        // core.
+        let workers = std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(1)
+            .clamp(1, 8);
+        let per_task = to_sign.len().div_ceil(workers).max(1);
+        let mut tasks = Vec::new();
+        let mut pending = to_sign.into_iter();
+        loop {
+            let chunk: Vec<_> = pending.by_ref().take(per_task).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let signing = signer.clone();
+            tasks.push(tokio::task::spawn_blocking(move || {
+                chunk
+                    .into_iter()
+                    .map(|(id, version, raw, attestation)| {
+                        tanseeq_provenance::sign_attested(&raw, &signing, now, &attestation)
+                            .map(|companion| StoredSignature {
+                                object_id: id.clone(),
+                                version,
+                                signer: signing.signer().to_owned(),
+                                companion,
+                            })
+                            .map_err(|e| ServiceError::Internal(format!("signing {id}: {e}")))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            }));
+        }
+        let mut signed = Vec::new();
+        for task in tasks {
+            signed.extend(
+                task.await
+                    .map_err(|e| ServiceError::Internal(e.to_string()))??,
+            );
+        }
         companions.extend(signed.iter().map(|s| s.companion.clone()));
         let new = signed;
         if !new.is_empty() {
@@ -1563,14 +1580,23 @@ impl Node {
         let mut signatures = Vec::new();
         let mut refused = Vec::new();
         let mut groups = Vec::new();
-        for raw in objects {
-            let header = match validate_object(&raw) {
+        // Validation and signature checks cost tens of microseconds an object: off the async
+        // threads, on every core.
+        let checked = check_in_parallel(objects, by_object, keys).await?;
+        let org_by_identity: HashMap<&str, &Organization> = directory
+            .orgs
+            .iter()
+            .map(|o| (o.identity_id.as_str(), o))
+            .collect();
+        for Checked {
+            raw,
+            header,
+            signatures: checks,
+        } in checked
+        {
+            let header = match header {
                 Ok(h) => h,
-                Err(e) => {
-                    let id = serde_json::from_str::<serde_json::Value>(&raw)
-                        .ok()
-                        .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_owned))
-                        .unwrap_or_default();
+                Err((id, e)) => {
                     refused.push(refuse(&id, String::new(), format!("invalid object: {e}")));
                     continue;
                 }
@@ -1581,14 +1607,14 @@ impl Node {
                 .unwrap_or_default();
             let mut reasons = Vec::new();
             let mut origin: Option<(Verified, &Organization)> = None;
-            for companion in by_object.get(&header.id).map(Vec::as_slice).unwrap_or(&[]) {
-                match tanseeq_provenance::verify(&raw, companion, &keys) {
+            for (companion, check) in checks {
+                match check {
                     Ok(verified) => {
                         let Some(originator) = verified.attestation.originator_ref.as_deref()
                         else {
                             continue; // a relay's signature: not the originator's
                         };
-                        let org = directory.orgs.iter().find(|o| o.identity_id == originator);
+                        let org = org_by_identity.get(originator).copied();
                         let authority = org.is_some_and(|o| match o.home_node {
                             Some(home) => home.to_string() == verified.signer,
                             None => verified.signer == own_node,
@@ -1602,7 +1628,7 @@ impl Node {
                                         .map(|v| VersionKey::of(v).sortable)
                                         .unwrap_or_default(),
                                     signer: verified.signer.clone(),
-                                    companion: companion.clone(),
+                                    companion,
                                 });
                                 origin = Some((verified, org));
                                 break;
@@ -1613,7 +1639,7 @@ impl Node {
                             )),
                         }
                     }
-                    Err(e) => reasons.push(e.to_string()),
+                    Err(e) => reasons.push(e),
                 }
             }
             let Some((verified, originator)) = origin else {
@@ -1631,13 +1657,12 @@ impl Node {
                 .audience
                 .clone()
                 .unwrap_or((true, Vec::new()));
-            let addressee = verified.attestation.addressee_ref.as_deref().and_then(|a| {
-                directory
-                    .orgs
-                    .iter()
-                    .find(|o| o.identity_id == a)
-                    .map(|o| o.id)
-            });
+            let addressee = verified
+                .attestation
+                .addressee_ref
+                .as_deref()
+                .and_then(|a| org_by_identity.get(a))
+                .map(|o| o.id);
             match SharingGroup::from_object(&raw) {
                 Ok(Some(group)) => {
                     if group.owner != originator.identity_id {
@@ -1809,4 +1834,86 @@ fn anonymized_sighting(raw: &str) -> Option<String> {
         )),
     );
     Some(value.to_string())
+}
+
+/// An object from a peer after validation and signature checks: its header (or its id and
+/// why it is invalid), and each companion with what its check established.
+struct Checked {
+    raw: String,
+    header: Result<tanseeq_stix::ObjectHeader, (String, String)>,
+    signatures: Vec<(String, Result<Verified, String>)>,
+}
+
+/// Validates objects and verifies their companions, in as many blocking tasks as there are
+/// cores; the order of `objects` is kept.
+async fn check_in_parallel(
+    objects: Vec<String>,
+    companions_by_object: HashMap<String, Vec<String>>,
+    keys: HashMap<String, tanseeq_provenance::ed25519_dalek::VerifyingKey>,
+) -> Result<Vec<Checked>, ServiceError> {
+    let workers = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let per_task = objects.len().div_ceil(workers).max(1);
+    let companions_by_object = std::sync::Arc::new(companions_by_object);
+    let keys = std::sync::Arc::new(keys);
+    let mut tasks = Vec::new();
+    let mut objects = objects.into_iter();
+    loop {
+        let chunk: Vec<String> = objects.by_ref().take(per_task).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        let companions_by_object = companions_by_object.clone();
+        let keys = keys.clone();
+        tasks.push(tokio::task::spawn_blocking(move || {
+            chunk
+                .into_iter()
+                .map(|raw| check_one(raw, &companions_by_object, &keys))
+                .collect::<Vec<_>>()
+        }));
+    }
+    let mut checked = Vec::new();
+    for task in tasks {
+        checked.extend(
+            task.await
+                .map_err(|e| ServiceError::Internal(format!("checking objects: {e}")))?,
+        );
+    }
+    Ok(checked)
+}
+
+fn check_one(
+    raw: String,
+    companions_by_object: &HashMap<String, Vec<String>>,
+    keys: &HashMap<String, tanseeq_provenance::ed25519_dalek::VerifyingKey>,
+) -> Checked {
+    let header = validate_object(&raw).map_err(|e| {
+        let id = serde_json::from_str::<serde_json::Value>(&raw)
+            .ok()
+            .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_owned))
+            .unwrap_or_default();
+        (id, e.to_string())
+    });
+    let signatures = match &header {
+        Ok(h) => companions_by_object
+            .get(&h.id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .map(|companion| {
+                (
+                    companion.clone(),
+                    tanseeq_provenance::verify(&raw, companion, keys).map_err(|e| e.to_string()),
+                )
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    Checked {
+        raw,
+        header,
+        signatures,
+    }
 }

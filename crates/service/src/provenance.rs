@@ -100,7 +100,10 @@ impl Node {
         // Versions that entered through this node and are not signed yet are signed now,
         // with the attestation a peer will check (the same signature every later send carries).
         self.companions_for(collection_id, &records).await?;
-        let stored = self.store.signatures_of(collection_id, object_id).await?;
+        let stored = self
+            .store
+            .signatures_of(collection_id, &[object_id.to_owned()])
+            .await?;
         let keys = self.node_keys().await?;
         Ok(records
             .iter()

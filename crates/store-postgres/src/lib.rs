@@ -775,16 +775,19 @@ impl Store for PostgresStore {
     async fn signatures_of(
         &self,
         collection: Uuid,
-        object_id: &str,
+        object_ids: &[String],
     ) -> Result<Vec<StoredSignature>> {
+        if object_ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let client = self.client().await?;
         client
             .query(
                 "SELECT object_id, version, signer, companion FROM signatures
                  WHERE collection_key = (SELECT key FROM collections WHERE id = $1)
-                   AND object_id = $2
-                 ORDER BY version, signer",
-                &[&collection, &object_id],
+                   AND object_id = ANY($2)
+                 ORDER BY object_id COLLATE \"C\", version COLLATE \"C\", signer COLLATE \"C\"",
+                &[&collection, &object_ids],
             )
             .await
             .map_err(backend)?

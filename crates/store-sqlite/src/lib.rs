@@ -44,6 +44,9 @@ const MAX_IDLE_READERS: usize = 16;
 /// A query for at most this many object ids is a point lookup (see [`SqliteStore::lookup`]).
 const INLINE_MAX_IDS: usize = 16;
 
+/// Object ids per query of `signatures_of` (SQLite binds at most 32,766 parameters).
+const SIGNATURE_IDS_PER_QUERY: usize = 500;
+
 /// Migrations, in order; `PRAGMA user_version` is the number applied.
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
@@ -800,25 +803,36 @@ impl Store for SqliteStore {
     async fn signatures_of(
         &self,
         collection: Uuid,
-        object_id: &str,
+        object_ids: &[String],
     ) -> Result<Vec<StoredSignature>> {
-        let object_id = object_id.to_owned();
-        self.lookup(move |c| {
-            c.prepare_cached(
-                "SELECT object_id, version, signer, companion FROM signatures
-                 WHERE collection_key = (SELECT key FROM collections WHERE id = ?1)
-                   AND object_id = ?2
-                 ORDER BY version, signer",
-            )?
-            .query_map(params![collection.to_string(), object_id], |r| {
-                Ok(StoredSignature {
-                    object_id: r.get(0)?,
-                    version: r.get(1)?,
-                    signer: r.get(2)?,
-                    companion: r.get(3)?,
-                })
-            })?
-            .collect()
+        let object_ids = object_ids.to_vec();
+        self.read(move |c| {
+            let mut out = Vec::new();
+            for chunk in object_ids.chunks(SIGNATURE_IDS_PER_QUERY) {
+                let marks = vec!["?"; chunk.len()].join(", ");
+                let mut stmt = c.prepare(&format!(
+                    "SELECT object_id, version, signer, companion FROM signatures
+                     WHERE collection_key = (SELECT key FROM collections WHERE id = ?)
+                       AND object_id IN ({marks})"
+                ))?;
+                let args = std::iter::once(collection.to_string()).chain(chunk.iter().cloned());
+                let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+                    Ok(StoredSignature {
+                        object_id: r.get(0)?,
+                        version: r.get(1)?,
+                        signer: r.get(2)?,
+                        companion: r.get(3)?,
+                    })
+                })?;
+                for row in rows {
+                    out.push(row?);
+                }
+            }
+            out.sort_by(|a, b| {
+                (&a.object_id, &a.version, &a.signer).cmp(&(&b.object_id, &b.version, &b.signer))
+            });
+            Ok(out)
         })
+        .await
     }
 }

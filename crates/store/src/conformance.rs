@@ -3305,7 +3305,9 @@ pub async fn signatures<S: Store + ?Sized>(store: &S) {
     let b = new_id("indicator");
     assert!(
         must(
-            store.signatures_of(fx.collection, &a).await,
+            store
+                .signatures_of(fx.collection, std::slice::from_ref(&a))
+                .await,
             "signatures_of"
         )
         .is_empty(),
@@ -3330,7 +3332,9 @@ pub async fn signatures<S: Store + ?Sized>(store: &S) {
     );
     assert_eq!(
         must(
-            store.signatures_of(fx.collection, &a).await,
+            store
+                .signatures_of(fx.collection, std::slice::from_ref(&a))
+                .await,
             "signatures_of"
         ),
         vec![
@@ -3355,13 +3359,53 @@ pub async fn signatures<S: Store + ?Sized>(store: &S) {
         "create_collection",
     );
     assert!(
-        must(store.signatures_of(other, &a).await, "signatures_of").is_empty(),
+        must(
+            store.signatures_of(other, std::slice::from_ref(&a)).await,
+            "signatures_of"
+        )
+        .is_empty(),
         "signatures belong to their collection"
     );
     match store.add_signatures(Uuid::new_v4(), &first).await {
         Err(StoreError::NotFound { .. }) => {}
         other => panic!("signatures for an unknown collection: expected NotFound, got {other:?}"),
     }
+    // Several objects at once, also more than a statement takes in one list.
+    let mut many: Vec<StoredSignature> = (0..1_500)
+        .map(|i| {
+            sig(
+                &format!("indicator--{:08}-0000-4000-8000-000000000000", i),
+                "2026-01-01",
+                "node-1",
+            )
+        })
+        .collect();
+    must(
+        store.add_signatures(fx.collection, &many).await,
+        "add_signatures (many)",
+    );
+    let mut ids: Vec<String> = many.iter().map(|s| s.object_id.clone()).collect();
+    ids.push(b.clone());
+    ids.push(new_id("indicator"));
+    many.push(sig(&b, "2026-01-01", "node-1"));
+    many.sort_by(|x, y| {
+        (&x.object_id, &x.version, &x.signer).cmp(&(&y.object_id, &y.version, &y.signer))
+    });
+    assert_eq!(
+        must(
+            store.signatures_of(fx.collection, &ids).await,
+            "signatures_of (many)"
+        ),
+        many,
+        "the signatures of every object asked for, by object id, version, signer"
+    );
+    assert!(
+        must(
+            store.signatures_of(fx.collection, &[]).await,
+            "signatures_of (none)"
+        )
+        .is_empty()
+    );
 }
 
 // ============================================================================================

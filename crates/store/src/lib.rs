@@ -94,12 +94,13 @@ pub trait Store: Send + Sync + 'static {
     /// Stores signatures of object versions of a collection; one already stored for the same
     /// object, version and signer is kept as it is. An unknown collection is `NotFound`.
     async fn add_signatures(&self, collection: Uuid, signatures: &[StoredSignature]) -> Result<()>;
-    /// Every stored signature of an object's versions in a collection, by version then signer.
-    /// Callers read them only for versions the caller was allowed to read.
+    /// Every stored signature of the versions of these objects in a collection, by object id,
+    /// version, then signer (byte order). Callers read them only for versions the caller was
+    /// allowed to read.
     async fn signatures_of(
         &self,
         collection: Uuid,
-        object_id: &str,
+        object_ids: &[String],
     ) -> Result<Vec<StoredSignature>>;
 
     // --- federation records -----------------------------------------------------------------
