@@ -1447,9 +1447,9 @@ impl Node {
 
     // --- deletions ---------------------------------------------------------------------------
 
-    /// After an originator deleted versions of its own object: a signed tombstone that
-    /// carries the deletion to every node that holds them, with their audience (the deleted
-    /// version's markings).
+    /// After an originator deleted versions of its own object, on a node with peers: a signed
+    /// tombstone that carries the deletion to every node that holds them, with their audience
+    /// (the deleted version's markings).
     pub(crate) async fn write_tombstone(
         &self,
         caller: &Caller,
@@ -1464,6 +1464,11 @@ impl Node {
         let Some(latest) = own.iter().max_by_key(|r| &r.meta.version) else {
             return Ok(());
         };
+        // A node without peers keeps plain TAXII behaviour: a deletion leaves nothing behind.
+        // (A peer added later never receives what is already gone.)
+        if self.store.documents(KIND_PEER).await?.is_empty() {
+            return Ok(());
+        }
         let object_ref = latest.meta.id.clone();
         let versions: Vec<String> = own.iter().map(|r| r.meta.version_text.clone()).collect();
         let markings = latest

@@ -19,6 +19,7 @@ mod handlers;
 pub mod matching;
 pub mod media;
 pub mod params;
+pub mod stream;
 
 use axum::Router;
 use axum::extract::Request;
@@ -46,6 +47,7 @@ pub fn router(state: AppState) -> Router {
     let own_api = Router::new()
         .route("/api/v1/match", post(matching::match_observables))
         .route("/api/v1/federation/hello", post(federation::hello))
+        .route("/api/v1/stream", get(stream::stream))
         .route(
             "/api/v1/provenance/{api_root}/{collection_id}/{object_id}",
             get(matching::provenance),
