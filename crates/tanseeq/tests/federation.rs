@@ -90,26 +90,31 @@ impl Member {
         let url = other.node.base_url();
         let key = other.public_key();
         let credentials = format!("peer-node:{PASSWORD}");
-        let mut args = vec![
-            "peer",
-            "add",
-            &other.name,
-            "--url",
-            &url,
-            "--collection",
-            SHARED,
-            "--credentials",
-            &credentials,
-            "--public-key",
-            &key,
-        ];
+        let mut options = vec!["--credentials", &credentials, "--public-key", &key];
         if pull {
-            args.push("--pull");
+            options.push("--pull");
         }
         if push {
-            args.push("--push");
+            options.push("--push");
         }
-        self.node.cli_ok(&args, None);
+        self.add_peer_ok(&other.name, &url, &options);
+    }
+
+    /// `tanseeq peer add NAME --url URL --collection SHARED` and `options` on this node.
+    fn add_peer(&self, name: &str, url: &str, options: &[&str]) -> std::process::Output {
+        let mut args = vec!["peer", "add", name, "--url", url, "--collection", SHARED];
+        args.extend_from_slice(options);
+        self.node.cli(&args, None)
+    }
+
+    #[track_caller]
+    fn add_peer_ok(&self, name: &str, url: &str, options: &[&str]) {
+        let out = self.add_peer(name, url, options);
+        assert!(
+            out.status.success(),
+            "peer add {name}: {}",
+            text(&out.stderr)
+        );
     }
 
     fn client(&self, org: &str) -> Client {
@@ -465,21 +470,10 @@ fn tampered_replayed_and_unauthorized_objects_are_refused() {
     let rogue = RoguePeer::new(&ae);
     // An unknown key may not even say hello.
     assert_eq!(rogue.hello().status, 401);
-    ae.node.cli_ok(
-        &[
-            "peer",
-            "add",
-            "rogue",
-            "--url",
-            "http://127.0.0.1:9",
-            "--collection",
-            SHARED,
-            "--credentials",
-            "x:y",
-            "--public-key",
-            &rogue.public_key(),
-        ],
-        None,
+    ae.add_peer_ok(
+        "rogue",
+        "http://127.0.0.1:9",
+        &["--credentials", "x:y", "--public-key", &rogue.public_key()],
     );
     rogue.hello().expect(200);
     let org = rogue.org_identity.clone();
@@ -854,14 +848,7 @@ fn peer_over_tls(
     assert!(url.starts_with("https://"), "{url}");
     let key = other.public_key();
     let credentials = format!("peer-node:{PASSWORD}");
-    let mut args = vec![
-        "peer",
-        "add",
-        &other.name,
-        "--url",
-        &url,
-        "--collection",
-        SHARED,
+    let mut options = vec![
         "--credentials",
         &credentials,
         "--public-key",
@@ -874,12 +861,12 @@ fn peer_over_tls(
         path_str(&mine.client_key),
     ];
     if pull {
-        args.push("--pull");
+        options.push("--pull");
     }
     if push {
-        args.push("--push");
+        options.push("--push");
     }
-    me.node.cli_ok(&args, None);
+    me.add_peer_ok(&other.name, &url, &options);
 }
 
 /// The three-node line over HTTPS with mutual TLS, every node trusting only its peers' CAs;
@@ -921,15 +908,10 @@ fn three_nodes_over_mutual_tls_trusting_only_their_peers() {
     let url = ae.node.base_url();
     let key = ae.public_key();
     let credentials = format!("peer-node:{PASSWORD}");
-    sa.node.cli_ok(
+    sa.add_peer_ok(
+        "AE-wrong-ca",
+        &url,
         &[
-            "peer",
-            "add",
-            "AE-wrong-ca",
-            "--url",
-            &url,
-            "--collection",
-            SHARED,
             "--credentials",
             &credentials,
             "--public-key",
@@ -938,7 +920,6 @@ fn three_nodes_over_mutual_tls_trusting_only_their_peers() {
             path_str(&bh_tls.ca_pem),
             "--pull",
         ],
-        None,
     );
     let out = sa.node.cli(&["peer", "sync", "AE-wrong-ca"], None);
     assert_eq!(out.status.code(), Some(1));
@@ -948,21 +929,10 @@ fn three_nodes_over_mutual_tls_trusting_only_their_peers() {
         "a TLS failure names the certificate: {stderr}"
     );
     // Plain http:// to a non-loopback address is refused when the peer is added.
-    let out = sa.node.cli(
-        &[
-            "peer",
-            "add",
-            "far",
-            "--url",
-            "http://192.0.2.7:7070",
-            "--collection",
-            SHARED,
-            "--token",
-            "t",
-            "--public-key",
-            &key,
-        ],
-        None,
+    let out = sa.add_peer(
+        "far",
+        "http://192.0.2.7:7070",
+        &["--token", "t", "--public-key", &key],
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("https"), "{}", text(&out.stderr));
@@ -980,15 +950,10 @@ fn peer_rules_limit_what_a_peer_receives() {
     let url = ae.node.base_url();
     let key = ae.public_key();
     let credentials = format!("peer-node:{PASSWORD}");
-    bh.node.cli_ok(
+    bh.add_peer_ok(
+        "AE",
+        &url,
         &[
-            "peer",
-            "add",
-            "AE",
-            "--url",
-            &url,
-            "--collection",
-            SHARED,
             "--credentials",
             &credentials,
             "--public-key",
@@ -1001,7 +966,6 @@ fn peer_rules_limit_what_a_peer_receives() {
             "--deny-originator",
             "BH CERT",
         ],
-        None,
     );
     ae.peer_with(&bh, false, false);
     let all = [&bh, &ae];
@@ -1042,21 +1006,10 @@ fn a_flooding_peer_is_throttled() {
         .set_serve_args(&["--peer-objects-per-second", "100"]);
     ae.node.start();
     let rogue = RoguePeer::new(&ae);
-    ae.node.cli_ok(
-        &[
-            "peer",
-            "add",
-            "rogue",
-            "--url",
-            "http://127.0.0.1:9",
-            "--collection",
-            SHARED,
-            "--credentials",
-            "x:y",
-            "--public-key",
-            &rogue.public_key(),
-        ],
-        None,
+    ae.add_peer_ok(
+        "rogue",
+        "http://127.0.0.1:9",
+        &["--credentials", "x:y", "--public-key", &rogue.public_key()],
     );
     rogue.hello().expect(200);
     let org = rogue.org_identity.clone();
@@ -1095,15 +1048,10 @@ fn sightings_flow_back_anonymized_when_the_peer_asks() {
     let url = bh.node.base_url();
     let key = bh.public_key();
     let credentials = format!("peer-node:{PASSWORD}");
-    ae.node.cli_ok(
+    ae.add_peer_ok(
+        "BH",
+        &url,
         &[
-            "peer",
-            "add",
-            "BH",
-            "--url",
-            &url,
-            "--collection",
-            SHARED,
             "--credentials",
             &credentials,
             "--public-key",
@@ -1111,7 +1059,6 @@ fn sightings_flow_back_anonymized_when_the_peer_asks() {
             "--push",
             "--anonymize-sightings",
         ],
-        None,
     );
     let all = [&bh, &ae];
     let green = indicator(&[TLP_GREEN]);
@@ -1178,15 +1125,10 @@ fn a_silent_peer_does_not_block_the_others_and_versions_all_travel() {
         }
     });
     let other_key = RoguePeer::new(&ae).public_key();
-    bh.node.cli_ok(
+    bh.add_peer_ok(
+        "silent",
+        &silent_url,
         &[
-            "peer",
-            "add",
-            "silent",
-            "--url",
-            &silent_url,
-            "--collection",
-            SHARED,
             "--token",
             "tsq_x",
             "--public-key",
@@ -1194,7 +1136,6 @@ fn a_silent_peer_does_not_block_the_others_and_versions_all_travel() {
             "--pull",
             "--push",
         ],
-        None,
     );
     bh.peer_with(&ae, false, true);
     ae.peer_with(&bh, false, false);
