@@ -8,12 +8,12 @@
 
 mod common;
 
+use common::federation::*;
 use common::*;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 
-const SHARED: &str = "2b7d1f4e-8c3a-4d6b-9e0f-5a1c3e7b9d24";
 const CONVERGE: Duration = Duration::from_secs(40);
 const CASES: u64 = 3;
 const OBJECTS_PER_CASE: usize = 24;
@@ -68,89 +68,6 @@ const ORGS: [&[&str]; 3] = [
     &["Gamma One", "Gamma Two"],
 ];
 
-struct Node3 {
-    node: TestNode,
-    orgs: Vec<String>,
-}
-
-fn user_of(org: &str) -> String {
-    org.to_lowercase().replace(' ', "-")
-}
-
-fn setup(index: usize) -> Node3 {
-    let orgs = ORGS[index];
-    let node = TestNode::init(orgs[0]);
-    for org in &orgs[1..] {
-        node.add_org(org);
-    }
-    let peers = format!("peers {index}");
-    node.add_org(&peers);
-    let list: Vec<String> = orgs
-        .iter()
-        .map(|o| o.to_string())
-        .chain([peers.clone()])
-        .collect();
-    let list = list.join(",");
-    node.cli_ok(
-        &[
-            "collection",
-            "add",
-            "--title",
-            "federation",
-            "--id",
-            SHARED,
-            "--read",
-            &list,
-            "--write",
-            &list,
-        ],
-        None,
-    );
-    for org in orgs {
-        node.add_user(org, &user_of(org), "analyst");
-    }
-    node.add_user(&peers, "peer-node", "analyst");
-    Node3 {
-        node,
-        orgs: orgs.iter().map(|o| o.to_string()).collect(),
-    }
-}
-
-fn info(node: &TestNode, prefix: &str) -> String {
-    let out = node.cli_ok(&["node", "info"], None);
-    out.lines()
-        .find_map(|l| l.strip_prefix(prefix))
-        .unwrap()
-        .trim()
-        .to_owned()
-}
-
-fn peer(me: &Node3, other: &Node3, name: &str, pull: bool, push: bool) {
-    let url = other.node.base_url();
-    let key = info(&other.node, "public key: ");
-    let credentials = format!("peer-node:{PASSWORD}");
-    let mut args = vec![
-        "peer",
-        "add",
-        name,
-        "--url",
-        &url,
-        "--collection",
-        SHARED,
-        "--credentials",
-        &credentials,
-        "--public-key",
-        &key,
-    ];
-    if pull {
-        args.push("--pull");
-    }
-    if push {
-        args.push("--push");
-    }
-    me.node.cli_ok(&args, None);
-}
-
 /// Organization name → identity id, as a node lists them.
 fn identities(node: &TestNode) -> BTreeMap<String, String> {
     node.cli_ok(&["org", "list"], None)
@@ -192,12 +109,9 @@ struct Planned {
     audience: BTreeSet<String>,
 }
 
-fn client_of(node: &Node3, org: &str) -> Client {
-    node.node.user_client(&user_of(org))
-}
-
-fn visible_ids(node: &Node3, org: &str) -> BTreeSet<String> {
-    client_of(node, org)
+/// The indicators an organization sees on a node (all versions).
+fn indicator_ids(node: &Member, org: &str) -> BTreeSet<String> {
+    node.client(org)
         .get_all_objects(SHARED, "match[version]=all&match[type]=indicator")
         .iter()
         .map(|o| o["id"].as_str().unwrap().to_owned())
@@ -218,7 +132,9 @@ fn every_organization_sees_exactly_its_audience_on_every_node() {
 
 fn run_case(seed: u64, case: u64) {
     let mut rng = Rng(seed);
-    let mut nodes: Vec<Node3> = (0..3).map(setup).collect();
+    let mut nodes: Vec<Member> = (0..3)
+        .map(|i| Member::new(&format!("n{i}"), ORGS[i]))
+        .collect();
     for n in nodes.iter_mut() {
         n.node.start();
     }
@@ -246,7 +162,7 @@ fn run_case(seed: u64, case: u64) {
         }
     }
     for (&(me, other), &(pull, push)) in &flags {
-        peer(&nodes[me], &nodes[other], &format!("n{other}"), pull, push);
+        nodes[me].peer_with(&nodes[other], pull, push);
     }
     let context =
         format!("case {case} (seed {seed}): links {links:?}, (me, peer) → (pull, push) {flags:?}");
@@ -350,7 +266,7 @@ fn run_case(seed: u64, case: u64) {
         }
         let object = indicator(&markings);
         let id = object["id"].as_str().unwrap().to_owned();
-        client_of(&nodes[origin], org).post_ok(SHARED, &[object]);
+        nodes[origin].client(org).post_ok(SHARED, &[object]);
         let mut audience: BTreeSet<String> = BTreeSet::from([org.to_owned()]);
         if member_of.is_empty() {
             if !restricted {
@@ -405,7 +321,7 @@ fn run_case(seed: u64, case: u64) {
         let mismatches: Vec<String> = expected
             .iter()
             .filter_map(|((n, org), want)| {
-                let got = visible_ids(&nodes[*n], org);
+                let got = indicator_ids(&nodes[*n], org);
                 (got != *want).then(|| {
                     format!(
                         "node {n} {org}: missing {:?}, extra {:?}",
@@ -431,7 +347,7 @@ fn run_case(seed: u64, case: u64) {
     }
     for ((n, org), want) in &expected {
         let node = &nodes[*n];
-        let client = client_of(node, org);
+        let client = node.client(org);
         let manifest: BTreeSet<String> = client
             .get(&format!("{}?match[type]=indicator", manifest_path(SHARED)))
             .expect(200)

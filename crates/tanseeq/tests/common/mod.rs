@@ -13,6 +13,7 @@
 
 pub mod certs;
 pub mod cluster;
+pub mod federation;
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
