@@ -1,7 +1,8 @@
 //! `tanseeq peer …`, `tanseeq group …` and `tanseeq collection set …`: the operator's side of
 //! the federation.
 
-use crate::{CliError, fail};
+use crate::{CliError, DataArgs, fail};
+use clap::Args;
 use std::path::{Path, PathBuf};
 use tanseeq_service::Node;
 use tanseeq_service::federation::{
@@ -11,26 +12,69 @@ use tanseeq_stix::{StixTimestamp, Tlp};
 use uuid::Uuid;
 
 /// Everything `peer add` is told.
-pub struct PeerAdd {
+#[derive(Args)]
+pub struct PeerAddArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// A name for the peer.
     pub name: String,
+    /// The peer's base URL (https://HOST:PORT; plain http:// only on loopback).
+    #[arg(long)]
     pub url: String,
+    /// The API root on the peer.
+    #[arg(long, default_value = "api", value_name = "ROOT")]
     pub api_root: String,
+    /// The collection on the peer.
+    #[arg(long, value_name = "ID")]
     pub collection: Uuid,
-    pub local_api_root: String,
+    /// The collection here [default: the same id as --collection].
+    #[arg(long, value_name = "ID")]
     pub local_collection: Option<Uuid>,
+    /// The API root here.
+    #[arg(long, default_value = "api", value_name = "ROOT")]
+    pub local_api_root: String,
+    /// This node's account on the peer.
+    #[arg(long, value_name = "USER:PASSWORD", conflicts_with = "token")]
     pub credentials: Option<String>,
+    /// This node's API token on the peer.
+    #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
+    /// The peer node's public key (`tanseeq node info` on the peer prints it).
+    #[arg(long, value_name = "KEY")]
     pub public_key: String,
+    /// Fetch new objects from the peer.
+    #[arg(long)]
     pub pull: bool,
+    /// Send new objects to the peer as they are committed.
+    #[arg(long)]
     pub push: bool,
+    /// The PEM CA (or certificate) the peer's TLS certificate must chain to; the system's
+    /// roots are never used.
+    #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
+    /// A PEM client certificate for mutual TLS (with --client-key).
+    #[arg(long, value_name = "FILE")]
     pub client_cert: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
     pub client_key: Option<PathBuf>,
+    /// The highest TLP the peer may receive.
+    #[arg(long, value_name = "TLP")]
     pub max_tlp: Option<String>,
-    pub allow_types: Vec<String>,
-    pub deny_types: Vec<String>,
-    pub allow_originators: Vec<String>,
-    pub deny_originators: Vec<String>,
+    /// Send only these object types (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "TYPE,…")]
+    pub allow_type: Vec<String>,
+    /// Never send these object types.
+    #[arg(long, value_delimiter = ',', value_name = "TYPE,…")]
+    pub deny_type: Vec<String>,
+    /// Send only objects of these originators (organization names or identity ids).
+    #[arg(long, value_delimiter = ',', value_name = "ORG,…")]
+    pub allow_originator: Vec<String>,
+    /// Never send objects of these originators.
+    #[arg(long, value_delimiter = ',', value_name = "ORG,…")]
+    pub deny_originator: Vec<String>,
+    /// Send this node's sightings without who made them (no created_by_ref or
+    /// where_sighted_refs; attributed to the node's anonymous identity).
+    #[arg(long)]
     pub anonymize_sightings: bool,
 }
 
@@ -53,7 +97,7 @@ async fn identity_of(node: &Node, text: &str) -> Result<String, CliError> {
     }
 }
 
-pub async fn add_peer(node: &Node, args: PeerAdd) -> Result<(), CliError> {
+pub async fn add_peer(node: &Node, args: PeerAddArgs) -> Result<(), CliError> {
     let credentials = match (args.credentials, args.token) {
         (Some(pair), None) => {
             let Some((user, password)) = pair.split_once(':') else {
@@ -86,11 +130,11 @@ pub async fn add_peer(node: &Node, args: PeerAdd) -> Result<(), CliError> {
         ));
     }
     let mut allow_originators = Vec::new();
-    for o in &args.allow_originators {
+    for o in &args.allow_originator {
         allow_originators.push(identity_of(node, o).await?);
     }
     let mut deny_originators = Vec::new();
-    for o in &args.deny_originators {
+    for o in &args.deny_originator {
         deny_originators.push(identity_of(node, o).await?);
     }
     let local_collection = args.local_collection.unwrap_or(args.collection);
@@ -136,8 +180,8 @@ pub async fn add_peer(node: &Node, args: PeerAdd) -> Result<(), CliError> {
             .transpose()?,
         rules: PeerRules {
             max_tlp: args.max_tlp,
-            allow_types: args.allow_types,
-            deny_types: args.deny_types,
+            allow_types: args.allow_type,
+            deny_types: args.deny_type,
             allow_originators,
             deny_originators,
             anonymize_sightings: args.anonymize_sightings,

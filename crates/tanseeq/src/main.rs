@@ -54,7 +54,7 @@ struct Cli {
 /// Where a node keeps its data: one of the two, on the command line, in the environment or
 /// in the configuration file.
 #[derive(Args, Clone)]
-struct DataArgs {
+pub struct DataArgs {
     /// The node's data directory, on the embedded database (SQLite file `tanseeq.db`).
     #[arg(
         long,
@@ -337,76 +337,10 @@ enum CollectionCommand {
     },
 }
 
-#[derive(Args)]
-struct PeerAddArgs {
-    #[command(flatten)]
-    data: DataArgs,
-    /// A name for the peer.
-    name: String,
-    /// The peer's base URL (https://HOST:PORT; plain http:// only on loopback).
-    #[arg(long)]
-    url: String,
-    /// The API root on the peer.
-    #[arg(long, default_value = "api", value_name = "ROOT")]
-    api_root: String,
-    /// The collection on the peer.
-    #[arg(long, value_name = "ID")]
-    collection: Uuid,
-    /// The collection here [default: the same id as --collection].
-    #[arg(long, value_name = "ID")]
-    local_collection: Option<Uuid>,
-    /// The API root here.
-    #[arg(long, default_value = "api", value_name = "ROOT")]
-    local_api_root: String,
-    /// This node's account on the peer.
-    #[arg(long, value_name = "USER:PASSWORD", conflicts_with = "token")]
-    credentials: Option<String>,
-    /// This node's API token on the peer.
-    #[arg(long, value_name = "TOKEN")]
-    token: Option<String>,
-    /// The peer node's public key (`tanseeq node info` on the peer prints it).
-    #[arg(long, value_name = "KEY")]
-    public_key: String,
-    /// Fetch new objects from the peer.
-    #[arg(long)]
-    pull: bool,
-    /// Send new objects to the peer as they are committed.
-    #[arg(long)]
-    push: bool,
-    /// The PEM CA (or certificate) the peer's TLS certificate must chain to; the system's
-    /// roots are never used.
-    #[arg(long, value_name = "FILE")]
-    ca: Option<PathBuf>,
-    /// A PEM client certificate for mutual TLS (with --client-key).
-    #[arg(long, value_name = "FILE")]
-    client_cert: Option<PathBuf>,
-    #[arg(long, value_name = "FILE")]
-    client_key: Option<PathBuf>,
-    /// The highest TLP the peer may receive.
-    #[arg(long, value_name = "TLP")]
-    max_tlp: Option<String>,
-    /// Send only these object types (comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "TYPE,…")]
-    allow_type: Vec<String>,
-    /// Never send these object types.
-    #[arg(long, value_delimiter = ',', value_name = "TYPE,…")]
-    deny_type: Vec<String>,
-    /// Send only objects of these originators (organization names or identity ids).
-    #[arg(long, value_delimiter = ',', value_name = "ORG,…")]
-    allow_originator: Vec<String>,
-    /// Never send objects of these originators.
-    #[arg(long, value_delimiter = ',', value_name = "ORG,…")]
-    deny_originator: Vec<String>,
-    /// Send this node's sightings without who made them (no created_by_ref or
-    /// where_sighted_refs; attributed to the node's anonymous identity).
-    #[arg(long)]
-    anonymize_sightings: bool,
-}
-
 #[derive(Subcommand)]
 enum PeerCommand {
     /// Add a peer node: how to reach it, its public key, and what to exchange.
-    Add(Box<PeerAddArgs>),
+    Add(Box<federation::PeerAddArgs>),
     /// List peers with their last sync, lag, counts and last error.
     List {
         #[command(flatten)]
@@ -674,56 +608,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             federation::set_collection(&node, id, default_tlp).await
         }
         Command::Peer(PeerCommand::Add(args)) => {
-            let PeerAddArgs {
-                data,
-                name,
-                url,
-                api_root,
-                collection,
-                local_collection,
-                local_api_root,
-                credentials,
-                token,
-                public_key,
-                pull,
-                push,
-                ca,
-                client_cert,
-                client_key,
-                max_tlp,
-                allow_type,
-                deny_type,
-                allow_originator,
-                deny_originator,
-                anonymize_sightings,
-            } = *args;
-            let node = node::open(&data.location(&config)?, Default::default()).await?;
-            federation::add_peer(
-                &node,
-                federation::PeerAdd {
-                    name,
-                    url,
-                    api_root,
-                    collection,
-                    local_api_root,
-                    local_collection,
-                    credentials,
-                    token,
-                    public_key,
-                    pull,
-                    push,
-                    ca,
-                    client_cert,
-                    client_key,
-                    max_tlp,
-                    allow_types: allow_type,
-                    deny_types: deny_type,
-                    allow_originators: allow_originator,
-                    deny_originators: deny_originator,
-                    anonymize_sightings,
-                },
-            )
-            .await
+            let location = args.data.clone().location(&config)?;
+            let node = node::open(&location, Default::default()).await?;
+            federation::add_peer(&node, *args).await
         }
         Command::Peer(PeerCommand::List { data }) => {
             let node = node::open(&data.location(&config)?, Default::default()).await?;
