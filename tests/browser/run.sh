@@ -8,7 +8,8 @@
 #
 # The node has two organizations, "BH CERT" and "AE Police", each with an analyst, both
 # granted read and write on one shared collection, which also holds the demo data (imported
-# from `tanseeq demo` as BH CERT's). Screenshots go to target/browser-screenshots/.
+# from `tanseeq demo` as BH CERT's). Screenshots go to target/browser-screenshots/ (…/postgres/
+# for a node on PostgreSQL).
 #
 # With TANSEEQ_BROWSER_POSTGRES set to an admin connection string (postgres://USER@HOST:PORT/DB)
 # the node lives in a fresh PostgreSQL database, created here and dropped at exit; otherwise in
@@ -101,7 +102,8 @@ export TANSEEQ_API_ROOT=api
 export TANSEEQ_COLLECTION="$COLLECTION"
 export TANSEEQ_PASSWORD="$PASSWORD"
 export TANSEEQ_ADMIN=admin TANSEEQ_ADMIN_PASSWORD="$ADMIN_PASSWORD"
-export TANSEEQ_SCREENSHOTS="$ROOT/target/browser-screenshots"
+# The PostgreSQL pass keeps its own, beside the embedded database's.
+export TANSEEQ_SCREENSHOTS="$ROOT/target/browser-screenshots${ADMIN_URL:+/postgres}"
 mkdir -p "$TANSEEQ_SCREENSHOTS"
 
 status=0
