@@ -1,7 +1,8 @@
 //! Moving a whole node from one store to another (`tanseeq migrate --from … --to …`): every
 //! record, every object version with the `date_added` and sequence number it had, every status
 //! resource; then proof that nothing was lost, by counts and checksums read back from the
-//! target.
+//! target. The search index is not copied: the target builds it as it stores each version
+//! (`tanseeq_store::search::search_facts`, at ingest), like every other path that stores one.
 //!
 //! The node record is written last: a copy that is interrupted leaves a target without one,
 //! which no command will serve and which the next copy refuses as "not empty".

@@ -16,6 +16,7 @@ pub mod federation;
 pub mod ingest;
 pub mod matching;
 pub mod provenance;
+pub mod search;
 pub mod stream;
 
 pub use error::ServiceError;

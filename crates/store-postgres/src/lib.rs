@@ -16,6 +16,7 @@
 
 mod objects;
 mod rows;
+mod search;
 
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
@@ -32,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_signatures.sql"),
     include_str!("../migrations/0004_id_first_index.sql"),
     include_str!("../migrations/0005_federation.sql"),
+    include_str!("../migrations/0006_search.sql"),
 ];
 
 /// Key of the advisory lock that migrations run under ("tanseeq!" in ASCII): processes that
@@ -602,6 +604,16 @@ impl Store for PostgresStore {
     async fn delete_object(&self, delete: &ObjectDelete) -> Result<u64> {
         let mut client = self.client().await?;
         objects::delete(&mut client, delete).await
+    }
+
+    async fn search(&self, query: &SearchQuery) -> Result<Vec<SearchRecord>> {
+        let client = self.client().await?;
+        search::search(&client, query).await
+    }
+
+    async fn index_pending(&self, limit: usize) -> Result<u64> {
+        let mut client = self.client().await?;
+        search::index_pending(&mut client, limit).await
     }
 
     async fn count_objects(&self, collection: Uuid) -> Result<u64> {

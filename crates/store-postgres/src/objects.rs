@@ -17,13 +17,13 @@ use uuid::Uuid;
 type Param = Box<dyn ToSql + Sync + Send>;
 
 /// An SQL text being built with its parameters, numbered `$1`, `$2`, … in order of binding.
-struct Sql {
-    text: String,
+pub(crate) struct Sql {
+    pub(crate) text: String,
     params: Vec<Param>,
 }
 
 impl Sql {
-    fn new(text: &str) -> Self {
+    pub(crate) fn new(text: &str) -> Self {
         Sql {
             text: text.to_owned(),
             params: Vec::new(),
@@ -31,16 +31,16 @@ impl Sql {
     }
 
     /// Adds a parameter and returns its placeholder.
-    fn bind(&mut self, value: impl ToSql + Sync + Send + 'static) -> String {
+    pub(crate) fn bind(&mut self, value: impl ToSql + Sync + Send + 'static) -> String {
         self.params.push(Box::new(value));
         format!("${}", self.params.len())
     }
 
-    fn push(&mut self, text: &str) {
+    pub(crate) fn push(&mut self, text: &str) {
         self.text.push_str(text);
     }
 
-    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+    pub(crate) fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
         self.params
             .iter()
             .map(|p| p.as_ref() as &(dyn ToSql + Sync))
@@ -69,6 +69,7 @@ struct PreparedObject {
     markings: Option<String>,
     /// The object's sharing groups as stored: sorted, without duplicates.
     groups: Vec<String>,
+    search: SearchFacts,
 }
 
 impl PreparedBatch {
@@ -87,6 +88,7 @@ impl PreparedBatch {
                     markings: (!header.object_marking_refs.is_empty())
                         .then(|| header.object_marking_refs.join(" ")),
                     groups: stored_groups(&object.groups),
+                    search: search::search_facts(header, &object.raw),
                     object,
                 }
             })
@@ -168,6 +170,8 @@ struct NewRows {
     groups: Vec<String>,
     groups_start: Vec<i32>,
     groups_count: Vec<i32>,
+    /// The search entries of the rows, written after them.
+    search: crate::search::SearchRows,
 }
 
 /// How one object of a batch ended.
@@ -446,6 +450,8 @@ pub(crate) async fn ingest(
         rows.groups_count
             .push(i32::try_from(prepared.groups.len()).unwrap_or(i32::MAX));
         rows.groups.extend(prepared.groups.iter().cloned());
+        rows.search
+            .add(&header.id, &version.sortable, originator, &prepared.search);
         successes.push(StatusDetail::new(&header.id, shown(&version), None));
     }
 
@@ -458,6 +464,7 @@ pub(crate) async fn ingest(
         &clear_last,
     )
     .await?;
+    new_rows.search.write(&tx, collection).await?;
 
     let status = Status {
         id: batch.status_id,
@@ -674,7 +681,7 @@ pub(crate) async fn delete(
 /// one array whatever its length, so that the SQL text depends only on which lists are empty:
 /// few texts, each prepared once per connection. The main condition and the `other`
 /// subqueries of first/last share them.
-struct AudienceParams {
+pub(crate) struct AudienceParams {
     /// `None` when the audience has no organizations (its parts are then left out).
     orgs: Option<String>,
     /// `None` when the audience is in no sharing group.
@@ -725,7 +732,7 @@ impl AudienceParams {
 
 /// Restricts `objects` to the rows the visibility admits; returns the audience's parameters
 /// for the first/last subqueries (`None`: the operator, every row).
-fn push_visibility(sql: &mut Sql, visibility: &Visibility) -> Option<AudienceParams> {
+pub(crate) fn push_visibility(sql: &mut Sql, visibility: &Visibility) -> Option<AudienceParams> {
     let audience = AudienceParams::bind(sql, visibility)?;
     sql.push(" AND ");
     sql.push(&audience.condition("objects"));
@@ -734,7 +741,7 @@ fn push_visibility(sql: &mut Sql, visibility: &Visibility) -> Option<AudiencePar
 
 /// `column = ANY(array)`: one parameter however many values (PostgreSQL takes at most 65,535
 /// parameters per statement).
-fn push_in(sql: &mut Sql, column: &str, values: &[String]) {
+pub(crate) fn push_in(sql: &mut Sql, column: &str, values: &[String]) {
     if values.is_empty() {
         return;
     }
@@ -745,7 +752,11 @@ fn push_in(sql: &mut Sql, column: &str, values: &[String]) {
 /// `first`/`last` are judged among the versions the visibility admits: the stored flags are
 /// exact for the operator; for an organization, a version that is not first (last) overall is
 /// still first (last) when every earlier (later) version is hidden from it.
-fn push_versions(sql: &mut Sql, versions: &VersionMatch, audience: Option<&AudienceParams>) {
+pub(crate) fn push_versions(
+    sql: &mut Sql,
+    versions: &VersionMatch,
+    audience: Option<&AudienceParams>,
+) {
     if versions.all {
         return;
     }
@@ -833,37 +844,49 @@ pub(crate) async fn query(
         .map_err(backend)?;
     let mut records = Vec::with_capacity(found.len().min(limit));
     for row in found.iter().take(limit) {
-        let version = VersionKey {
-            sortable: rows::get(row, 4)?,
-        };
-        let from_date_added: bool = rows::get(row, 8)?;
-        let meta = ObjectMeta {
-            seq: rows::get(row, 0)?,
-            id: rows::get(row, 1)?,
-            object_type: rows::get(row, 2)?,
-            spec_version: rows::get(row, 3)?,
-            version_text: if from_date_added {
-                version.display_as_date_added()
-            } else {
-                version.display()
-            },
-            version,
-            date_added: DateAdded(rows::get(row, 5)?),
-            originator_org: rows::get(row, 6)?,
-            restricted: rows::get(row, 7)?,
-            groups: rows::get::<Option<Vec<String>>>(row, 9)?.unwrap_or_default(),
-            addressee_org: rows::get(row, 10)?,
-            origin_node: rows::get(row, 11)?,
-        };
-        let raw = if with_raw {
-            Some(rows::get(row, 12)?)
-        } else {
-            None
-        };
-        records.push(ObjectRecord { meta, raw });
+        records.push(record(row, with_raw)?);
     }
     Ok(ObjectPage {
         more: found.len() > limit,
         records,
     })
+}
+
+/// The columns every object read selects, in the order [`record`] reads them (`raw` last,
+/// when wanted).
+pub(crate) const RECORD_COLUMNS: &str = "objects.seq, objects.id, objects.type, \
+    objects.spec_version, objects.version, objects.date_added, objects.originator_org, \
+    objects.restricted, objects.modified IS NULL AND objects.created IS NULL, \
+    objects.sharing_groups, objects.addressee_org, objects.origin_node";
+
+/// One record from a row of [`RECORD_COLUMNS`] (then `raw` when `with_raw`).
+pub(crate) fn record(row: &tokio_postgres::Row, with_raw: bool) -> Result<ObjectRecord> {
+    let version = VersionKey {
+        sortable: rows::get(row, 4)?,
+    };
+    let from_date_added: bool = rows::get(row, 8)?;
+    let meta = ObjectMeta {
+        seq: rows::get(row, 0)?,
+        id: rows::get(row, 1)?,
+        object_type: rows::get(row, 2)?,
+        spec_version: rows::get(row, 3)?,
+        version_text: if from_date_added {
+            version.display_as_date_added()
+        } else {
+            version.display()
+        },
+        version,
+        date_added: DateAdded(rows::get(row, 5)?),
+        originator_org: rows::get(row, 6)?,
+        restricted: rows::get(row, 7)?,
+        groups: rows::get::<Option<Vec<String>>>(row, 9)?.unwrap_or_default(),
+        addressee_org: rows::get(row, 10)?,
+        origin_node: rows::get(row, 11)?,
+    };
+    let raw = if with_raw {
+        Some(rows::get(row, 12)?)
+    } else {
+        None
+    };
+    Ok(ObjectRecord { meta, raw })
 }

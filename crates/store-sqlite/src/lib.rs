@@ -10,6 +10,7 @@
 
 mod objects;
 mod rows;
+mod search;
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
@@ -53,6 +54,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_node_secret.sql"),
     include_str!("../migrations/0003_signatures.sql"),
     include_str!("../migrations/0004_federation.sql"),
+    include_str!("../migrations/0005_search.sql"),
 ];
 
 pub struct SqliteStore {
@@ -677,6 +679,15 @@ impl Store for SqliteStore {
             .map(|n| n as u64)
         })
         .await
+    }
+
+    async fn search(&self, query: &SearchQuery) -> Result<Vec<SearchRecord>> {
+        let query = query.clone();
+        self.read(move |c| search::search(c, &query)).await
+    }
+
+    async fn index_pending(&self, limit: usize) -> Result<u64> {
+        self.write(move |w| w.index_pending(limit)).await
     }
 
     async fn status(&self, api_root: &str, id: Uuid) -> Result<Option<Status>> {

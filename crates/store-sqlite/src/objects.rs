@@ -1,5 +1,6 @@
 //! Object versions: ingest, paged queries, deletion.
 
+use crate::search::write_search_facts;
 use crate::{backend, rows};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
@@ -36,6 +37,7 @@ struct PreparedObject {
     markings: Option<String>,
     /// The sharing groups as a JSON array, `None` when there are none.
     groups: Option<String>,
+    search: SearchFacts,
 }
 
 impl PreparedBatch {
@@ -55,6 +57,7 @@ impl PreparedBatch {
                     markings: (!header.object_marking_refs.is_empty())
                         .then(|| header.object_marking_refs.join(" ")),
                     groups: groups_json(&object.groups),
+                    search: search::search_facts(header, &object.raw),
                     object,
                 }
             })
@@ -417,13 +420,11 @@ fn ingest_one(
                     object.origin_node.map(|n| n.to_string()),
                 ])
                 .map_err(backend)?;
+            let stored_seq = tx.last_insert_rowid();
             index_id
-                .execute(params![
-                    collection,
-                    prepared.id_hash,
-                    tx.last_insert_rowid()
-                ])
+                .execute(params![collection, prepared.id_hash, stored_seq])
                 .map_err(backend)?;
+            write_search_facts(tx, stored_seq, &prepared.search)?;
             successes.push(StatusDetail::new(&header.id, display, None));
         }
     }
@@ -570,7 +571,7 @@ pub fn collection_key(conn: &Connection, id: uuid::Uuid) -> Result<i64> {
         })
 }
 
-fn push_visibility(sql: &mut String, args: &mut Vec<Value>, visibility: &Visibility) {
+pub(crate) fn push_visibility(sql: &mut String, args: &mut Vec<Value>, visibility: &Visibility) {
     if let Some(condition) = visibility_condition("objects", visibility, args) {
         sql.push_str(" AND ");
         sql.push_str(&condition);
@@ -617,7 +618,7 @@ fn visibility_condition(
     Some(condition)
 }
 
-fn push_in(sql: &mut String, args: &mut Vec<Value>, column: &str, values: &[String]) {
+pub(crate) fn push_in(sql: &mut String, args: &mut Vec<Value>, column: &str, values: &[String]) {
     push_in_values(
         sql,
         args,
@@ -643,7 +644,7 @@ fn push_in_values(sql: &mut String, args: &mut Vec<Value>, column: &str, values:
 /// `first`/`last` are judged among the versions the visibility admits: the stored flags are
 /// exact for the operator; for an organization, a version that is not first (last) overall is
 /// still first (last) when every earlier (later) version is hidden from it.
-fn push_versions(
+pub(crate) fn push_versions(
     sql: &mut String,
     args: &mut Vec<Value>,
     versions: &VersionMatch,
@@ -762,34 +763,44 @@ pub fn query(conn: &Connection, query: &ObjectQuery) -> rusqlite::Result<ObjectP
 
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut records: Vec<ObjectRecord> = stmt
-        .query_map(params_from_iter(args), |row| {
-            let version = VersionKey {
-                sortable: row.get(4)?,
-            };
-            let from_date_added: bool = row.get(8)?;
-            let meta = ObjectMeta {
-                seq: row.get(0)?,
-                id: row.get(1)?,
-                object_type: row.get(2)?,
-                spec_version: row.get(3)?,
-                version_text: if from_date_added {
-                    version.display_as_date_added()
-                } else {
-                    version.display()
-                },
-                version,
-                date_added: DateAdded(row.get(5)?),
-                originator_org: rows::uuid(row, 6)?,
-                restricted: row.get(7)?,
-                groups: groups_from_json(row, 9)?,
-                addressee_org: rows::optional_uuid(row, 10)?,
-                origin_node: rows::optional_uuid(row, 11)?,
-            };
-            let raw = if with_raw { Some(row.get(12)?) } else { None };
-            Ok(ObjectRecord { meta, raw })
-        })?
+        .query_map(params_from_iter(args), |row| record(row, with_raw))?
         .collect::<rusqlite::Result<_>>()?;
     let more = records.len() > limit;
     records.truncate(limit);
     Ok(ObjectPage { records, more })
+}
+
+/// The columns every object read selects, in the order [`record`] reads them (`raw` last,
+/// when wanted).
+pub(crate) const RECORD_COLUMNS: &str = "objects.seq, objects.id, objects.type, \
+    objects.spec_version, objects.version, objects.date_added, objects.originator_org, \
+    objects.restricted, objects.modified IS NULL AND objects.created IS NULL, \
+    objects.sharing_groups, objects.addressee_org, objects.origin_node";
+
+/// One record from a row of [`RECORD_COLUMNS`] (then `raw` when `with_raw`).
+pub(crate) fn record(row: &rusqlite::Row, with_raw: bool) -> rusqlite::Result<ObjectRecord> {
+    let version = VersionKey {
+        sortable: row.get(4)?,
+    };
+    let from_date_added: bool = row.get(8)?;
+    let meta = ObjectMeta {
+        seq: row.get(0)?,
+        id: row.get(1)?,
+        object_type: row.get(2)?,
+        spec_version: row.get(3)?,
+        version_text: if from_date_added {
+            version.display_as_date_added()
+        } else {
+            version.display()
+        },
+        version,
+        date_added: DateAdded(row.get(5)?),
+        originator_org: rows::uuid(row, 6)?,
+        restricted: row.get(7)?,
+        groups: groups_from_json(row, 9)?,
+        addressee_org: rows::optional_uuid(row, 10)?,
+        origin_node: rows::optional_uuid(row, 11)?,
+    };
+    let raw = if with_raw { Some(row.get(12)?) } else { None };
+    Ok(ObjectRecord { meta, raw })
 }

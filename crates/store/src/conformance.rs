@@ -25,6 +25,9 @@ use std::ops::Deref;
 use tanseeq_stix::{ObjectHeader, StixTimestamp};
 use uuid::Uuid;
 
+mod search;
+pub use search::*;
+
 /// Expands to one `#[tokio::test]` per conformance check, each on its own fresh store from
 /// `$make_store` (an async fn or closure returning a handle that derefs to a [`Store`]). The
 /// calling crate needs `tokio` (with the `macros` and `rt` features) among its dev-dependencies.
@@ -66,6 +69,12 @@ macro_rules! conformance_tests {
             partner_organizations
             documents
             audience_of_duplicates
+            search_text
+            search_versions_and_deletes
+            search_observables
+            search_filters
+            search_visibility_matches_admits
+            search_nothing_pending
         );
     };
     (@tests ($make:expr) $($check:ident)*) => {

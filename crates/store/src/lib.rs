@@ -12,6 +12,7 @@
 mod error;
 mod model;
 mod query;
+pub mod search;
 mod visibility;
 
 #[cfg(feature = "conformance")]
@@ -20,6 +21,7 @@ pub mod conformance;
 pub use error::StoreError;
 pub use model::*;
 pub use query::*;
+pub use search::{IpRange, ObservableKind, ObservableTerm, SearchFacts, SearchQuery, SearchRecord};
 pub use visibility::{Audience, Marked, Visibility};
 
 use async_trait::async_trait;
@@ -89,6 +91,21 @@ pub trait Store: Send + Sync + 'static {
     /// Object-version counts of a collection (all versions, regardless of visibility): for
     /// operators' tools, not for callers.
     async fn count_objects(&self, collection: Uuid) -> Result<u64>;
+
+    // --- search ------------------------------------------------------------------------------
+    /// The latest version each scope's visibility admits of every object that matches the
+    /// query (text, observable and filters; see [`SearchQuery`]), newest first (by insertion
+    /// order), raw JSON included, at most `limit`. A version is a hit only if it is the latest
+    /// one the caller may see of its object and it matches: an object whose newest visible
+    /// version no longer says what is searched is not found by its older text. A text without
+    /// a word matches nothing.
+    async fn search(&self, query: &SearchQuery) -> Result<Vec<SearchRecord>>;
+
+    /// Indexes for search up to `limit` object versions stored before the store knew search
+    /// (a database upgraded from an earlier schema); versions stored since are indexed at
+    /// ingest. Returns how many were indexed: 0 when none are left. Safe to run from several
+    /// processes at once.
+    async fn index_pending(&self, limit: usize) -> Result<u64>;
 
     // --- signed provenance -----------------------------------------------------------------
     /// Stores signatures of object versions of a collection; one already stored for the same

@@ -132,6 +132,16 @@ pub async fn serve_with(
         println!("{banner}");
     }
     tracing::info!(%bound, backend = node.store.backend_name(), %scheme, "serving TAXII 2.1");
+    // Object versions stored before search existed (a node upgraded from an earlier schema)
+    // are indexed in the background, a batch at a time.
+    let indexing = node.clone();
+    tokio::spawn(async move {
+        match indexing.index_pending_search().await {
+            Ok(0) => {}
+            Ok(versions) => tracing::info!(versions, "object versions indexed for search"),
+            Err(e) => tracing::warn!(error = %e, "indexing for search stopped"),
+        }
+    });
     let app = tanseeq_taxii::service(AppState { node, title });
     if let Some(config) = tls {
         // `tap_io` does nothing here but lets axum hand the app the client's address

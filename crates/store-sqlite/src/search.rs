@@ -1,0 +1,243 @@
+//! Search: FTS5 over normalized text, exact observables, TLP (migration 0005). What is indexed
+//! comes from `tanseeq_store::search::search_facts`; visibility is the same translation of
+//! `Visibility::admits` as every other read (`objects::push_visibility`, `push_versions`).
+
+use crate::backend;
+use crate::objects::{self, RECORD_COLUMNS, push_in, push_versions, push_visibility};
+use rusqlite::types::Value;
+use rusqlite::{Connection, params, params_from_iter};
+use tanseeq_stix::ObjectHeader;
+use tanseeq_store::search::{query_words, search_facts, tlp_key};
+use tanseeq_store::*;
+
+/// Writes the search entries of a stored version.
+pub(crate) fn write_search_facts(conn: &Connection, seq: i64, facts: &SearchFacts) -> Result<()> {
+    if !facts.text.is_empty() {
+        conn.prepare_cached("INSERT INTO search_text (rowid, words) VALUES (?1, ?2)")
+            .and_then(|mut s| s.execute(params![seq, facts.text]))
+            .map_err(backend)?;
+    }
+    if !facts.observables.is_empty() {
+        let mut insert = conn
+            .prepare_cached(
+                "INSERT INTO search_observables (seq, kind, value, lo, hi)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(backend)?;
+        for term in &facts.observables {
+            insert
+                .execute(params![
+                    seq,
+                    term.kind.as_str(),
+                    term.value,
+                    term.range.map(|r| r.lo.to_vec()),
+                    term.range.map(|r| r.hi.to_vec()),
+                ])
+                .map_err(backend)?;
+        }
+    }
+    if let Some(tlp) = facts.tlp {
+        conn.prepare_cached("INSERT INTO search_tlp (seq, tlp) VALUES (?1, ?2)")
+            .and_then(|mut s| s.execute(params![seq, tlp_key(tlp)]))
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// An FTS5 query of the words: each a quoted string (so nothing in it is syntax), all
+/// required, the last as a prefix. `None` when there is no word.
+fn fts_query(normalized: &str) -> Option<String> {
+    let words = query_words(normalized);
+    let last = words.len().checked_sub(1)?;
+    let quoted: Vec<String> = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let q = format!("\"{}\"", w.replace('"', "\"\""));
+            if i == last { format!("{q} *") } else { q }
+        })
+        .collect();
+    Some(quoted.join(" "))
+}
+
+pub(crate) fn search(
+    conn: &Connection,
+    query: &SearchQuery,
+) -> rusqlite::Result<Vec<SearchRecord>> {
+    if query.scopes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut args: Vec<Value> = Vec::new();
+    let fts = query.text.as_deref().map(fts_query);
+    // A text without a word matches nothing.
+    if fts == Some(None) {
+        return Ok(Vec::new());
+    }
+    let fts = fts.flatten();
+    // Text drives the query when there is some: FTS5 yields its matches by rowid (= seq)
+    // descending, so the first `limit` visible ones end the scan.
+    let mut sql = format!(
+        "SELECT {RECORD_COLUMNS}, objects.raw,
+                (SELECT id FROM collections WHERE key = objects.collection_key) FROM "
+    );
+    let order = if let Some(fts) = fts {
+        sql.push_str(
+            "search_text CROSS JOIN objects ON objects.seq = search_text.rowid
+             WHERE search_text MATCH ?",
+        );
+        args.push(fts.into());
+        " ORDER BY search_text.rowid DESC"
+    } else {
+        sql.push_str("objects WHERE 1");
+        " ORDER BY objects.seq DESC"
+    };
+    if let Some(term) = &query.observable {
+        match term.range {
+            Some(range) => {
+                let starts = range.containing_starts();
+                let marks = vec!["?"; starts.len()].join(", ");
+                sql.push_str(&format!(
+                    " AND objects.seq IN (
+                        SELECT seq FROM search_observables
+                            WHERE lo IS NOT NULL AND lo BETWEEN ? AND ?
+                        UNION ALL
+                        SELECT seq FROM search_observables
+                            WHERE lo IS NOT NULL AND lo IN ({marks}) AND hi >= ?)"
+                ));
+                args.push(range.lo.to_vec().into());
+                args.push(range.hi.to_vec().into());
+                args.extend(starts.iter().map(|s| Value::from(s.to_vec())));
+                args.push(range.hi.to_vec().into());
+            }
+            None => {
+                sql.push_str(
+                    " AND objects.seq IN (SELECT seq FROM search_observables
+                        WHERE kind = ? AND value = ?)",
+                );
+                args.push(term.kind.as_str().to_owned().into());
+                args.push(term.value.clone().into());
+            }
+        }
+    }
+    if let Some(tlp) = query.tlp {
+        sql.push_str(" AND objects.seq IN (SELECT seq FROM search_tlp WHERE tlp = ?)");
+        args.push(tlp_key(tlp).to_owned().into());
+    }
+    if let Some(org) = query.originator_org {
+        sql.push_str(" AND objects.originator_org = ?");
+        args.push(org.to_string().into());
+    }
+    if let Some(after) = query.added_after {
+        sql.push_str(" AND objects.date_added > ?");
+        args.push(after.0.into());
+    }
+    if let Some(before) = query.added_before {
+        sql.push_str(" AND objects.date_added < ?");
+        args.push(before.0.into());
+    }
+    push_in(&mut sql, &mut args, "objects.type", &query.types);
+    // Each collection with its own visibility, and only the latest version each visibility
+    // admits of an object: one hit per object.
+    sql.push_str(" AND (");
+    for (index, (collection, visibility)) in query.scopes.iter().enumerate() {
+        if index > 0 {
+            sql.push_str(" OR ");
+        }
+        sql.push_str("(objects.collection_key = (SELECT key FROM collections WHERE id = ?)");
+        args.push(collection.to_string().into());
+        push_visibility(&mut sql, &mut args, visibility);
+        push_versions(&mut sql, &mut args, &VersionMatch::last(), visibility);
+        sql.push(')');
+    }
+    sql.push(')');
+    sql.push_str(order);
+    sql.push_str(" LIMIT ?");
+    args.push(i64::try_from(query.limit.max(1)).unwrap_or(i64::MAX).into());
+    let mut stmt = conn.prepare(&sql)?;
+    stmt.query_map(params_from_iter(args), |row| {
+        Ok(SearchRecord {
+            record: objects::record(row, true)?,
+            collection: crate::rows::uuid(row, 13)?,
+        })
+    })?
+    .collect()
+}
+
+impl objects::Writer {
+    /// Indexes up to `limit` versions stored before migration 0005 (see `search_backfill`).
+    pub(crate) fn index_pending(&mut self, limit: usize) -> Result<u64> {
+        let tx = objects::write_transaction(&mut self.conn)?;
+        let (next, last): (i64, i64) = tx
+            .query_row("SELECT next_seq, last_seq FROM search_backfill", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(backend)?;
+        if next > last {
+            return Ok(0);
+        }
+        let rows: Vec<(i64, ObjectHeader, String)> = tx
+            .prepare(
+                "SELECT seq, id, type, spec_version, marking_refs, raw FROM objects
+                 WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map(params![next, last, limit.max(1) as i64], |r| {
+                    let markings: Option<String> = r.get(4)?;
+                    Ok((
+                        r.get(0)?,
+                        ObjectHeader {
+                            id: r.get(1)?,
+                            object_type: r.get(2)?,
+                            spec_version: r.get(3)?,
+                            created: None,
+                            modified: None,
+                            revoked: false,
+                            created_by_ref: None,
+                            object_marking_refs: markings
+                                .map(|m| m.split(' ').map(str::to_owned).collect())
+                                .unwrap_or_default(),
+                            valid_from: None,
+                            valid_until: None,
+                        },
+                        r.get(5)?,
+                    ))
+                })?
+                .collect()
+            })
+            .map_err(backend)?;
+        for (seq, header, raw) in &rows {
+            // Entries of a version indexed at ingest meanwhile are replaced, not doubled.
+            tx.execute("DELETE FROM search_text WHERE rowid = ?1", [seq])
+                .and_then(|_| tx.execute("DELETE FROM search_observables WHERE seq = ?1", [seq]))
+                .and_then(|_| tx.execute("DELETE FROM search_tlp WHERE seq = ?1", [seq]))
+                .map_err(backend)?;
+            write_search_facts(&tx, *seq, &search_facts(header, raw))?;
+        }
+        let next = match rows.last() {
+            Some((seq, _, _)) if rows.len() >= limit.max(1) => seq + 1,
+            _ => last + 1,
+        };
+        tx.execute("UPDATE search_backfill SET next_seq = ?1", [next])
+            .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        Ok(rows.len() as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn fts_queries_are_quoted_words() {
+        let table = [
+            ("حمله التصيد", Some(r#""حمله" "التصيد" *"#)),
+            (r#"and or " near(*)"#, Some(r#""and" "or" "near" *"#)),
+            ("*", None),
+            ("", None),
+        ];
+        for (text, expected) in table {
+            assert_eq!(fts_query(text).as_deref(), expected, "{text}");
+        }
+    }
+}
