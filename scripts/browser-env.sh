@@ -44,6 +44,8 @@ fi
 
 command -v node >/dev/null || fail "node (Node.js 20 or later) is not installed"
 command -v npm >/dev/null || fail "npm is not installed"
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+[[ "$node_major" -ge 20 ]] || fail "Node.js $node_major is too old: the tests need Node.js 20 or later"
 want="$(sha256sum "$DIR/package-lock.json" | cut -d' ' -f1)"
 have="$(cat "$STAMP" 2>/dev/null || true)"
 if [[ ! -d "$DIR/node_modules/playwright-core" || "$want" != "$have" ]]; then

@@ -21,6 +21,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BIN="$(realpath "${1:-$ROOT/target/debug/tanseeq}")"
 shift || true
+if [[ ! -x "$BIN" ]]; then
+    echo "browser: no tanseeq binary at $BIN (cargo build first, or pass its path)" >&2
+    exit 1
+fi
 TESTS=()
 for test in "$@"; do
     # Test files as given from here, or relative to tests/browser.
