@@ -193,6 +193,14 @@ export async function dashboardTotal(page) {
   return parseCount(await page.locator('#total').innerText());
 }
 
+/** A dashboard breakdown table (`#by-tlp`, `#by-type`, `#by-partner`) as {label: count}. */
+export async function breakdown(page, id) {
+  const rows = await page.locator(`table#${id} tbody tr`).evaluateAll((trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent.trim())),
+  );
+  return Object.fromEntries(rows.map(([label, count]) => [label, parseCount(count)]));
+}
+
 // --- UI addresses ---------------------------------------------------------------------------
 
 export function objectPath(id, collection = COLLECTION) {

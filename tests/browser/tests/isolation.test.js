@@ -13,6 +13,7 @@ import {
   uniqueWord,
   parseCount,
   dashboardTotal,
+  breakdown,
   objectPath,
   searchPath,
   WAIT,
@@ -46,6 +47,8 @@ test('TLP:RED of BH CERT is invisible to AE Police: feed, search, object page, c
     await openLiveDashboard(ae.page);
     const bhTotal = parseCount(await bh.page.locator('#total').innerText());
     const aeTotal = parseCount(await ae.page.locator('#total').innerText());
+    const bhByTlp = await breakdown(bh.page, 'by-tlp');
+    const aeByTlp = await breakdown(ae.page, 'by-tlp');
 
     const secret = uniqueWord('redsecret');
     const red = indicator({
@@ -92,6 +95,13 @@ test('TLP:RED of BH CERT is invisible to AE Police: feed, search, object page, c
     // Counts: the red one counts for BH only.
     assert.equal(await dashboardTotal(bh.page), bhTotal + 2, 'BH total: red and green');
     assert.equal(await dashboardTotal(ae.page), aeTotal + 1, 'AE total: the green one only');
+    assert.equal((await breakdown(ae.page, 'by-tlp'))['TLP:RED'], aeByTlp['TLP:RED'], 'AE TLP:RED count');
+    await dashboardTotal(bh.page);
+    assert.equal(
+      (await breakdown(bh.page, 'by-tlp'))['TLP:RED'],
+      (bhByTlp['TLP:RED'] ?? 0) + 1,
+      'BH TLP:RED count',
+    );
     await assertAbsent(ae.page, red, secret, 'AE dashboard after reload');
     assert.equal(await ae.page.locator(`li.feed-item[data-id="${red.id}"]`).count(), 0);
 

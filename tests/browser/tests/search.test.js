@@ -79,7 +79,14 @@ test('Arabic search: a name written with diacritics is found by the same words w
     ]);
     assert.match(new URL(page.url()).pathname, new RegExp(`/ui/object/[^/]+/[^/]+/${object.id}$`));
     assert.equal((await page.locator('h1').first().innerText()).trim(), name);
-    for (const section of ['#properties', '#versions', '#markings', '#provenance']) {
+    for (const section of [
+      '#properties',
+      '#relationships',
+      '#versions',
+      '#markings',
+      '#provenance',
+      '#sightings',
+    ]) {
       assert.equal(await page.locator(section).count(), 1, `object page has ${section}`);
     }
     assert.deepEqual(context.pageErrors, []);

@@ -63,8 +63,42 @@ test('sign-in: a wrong password shows an error and stays on sign-in; the right o
     assert.match(new URL(page.url()).pathname, /^\/ui\/?$/);
     await page.locator('ul#feed').waitFor({ state: 'attached' });
     await page.locator('#total').waitFor();
+    for (const part of ['table#by-tlp', 'table#by-type', 'table#by-partner', 'svg#chart']) {
+      assert.equal(await page.locator(part).count(), 1, `the dashboard has ${part}`);
+    }
     assert.equal(await page.locator('form#login').count(), 0);
+
+    // An analyst's navigation: no administration, which is refused.
+    const links = await page.locator('nav#nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    for (const href of ['/ui/search', '/ui/submit', '/ui/partners']) {
+      assert.ok(links.includes(href), `nav#nav links to ${href}: ${links}`);
+    }
+    assert.ok(links.some((h) => /^\/ui\/?$/.test(h)), `nav#nav links to the dashboard: ${links}`);
+    assert.ok(!links.includes('/ui/admin'), 'an analyst is not offered administration');
+    const admin = await page.goto('/ui/admin');
+    assert.ok([403, 404].includes(admin.status()), `/ui/admin for an analyst: ${admin.status()}`);
     assert.deepEqual(context.pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('sign-out ends the session on the node, not only in the browser', async () => {
+  const { context, page } = await signedIn(browser, BH);
+  try {
+    const session = (await context.cookies()).filter((c) => /sess/i.test(c.name));
+    assert.ok(session.length, 'a session cookie');
+    await signOut(page);
+    assert.equal(new URL(page.url()).pathname, '/ui/login');
+    await page.goto('/ui/');
+    assert.equal(new URL(page.url()).pathname, '/ui/login', 'signed out');
+
+    // The old cookie, put back, opens nothing.
+    await context.addCookies(session);
+    await page.goto('/ui/');
+    assert.equal(new URL(page.url()).pathname, '/ui/login', 'the old session cookie still works');
+    const events = await page.request.get('/ui/events', { maxRedirects: 0 });
+    assert.ok([401, 302, 303].includes(events.status()), `/ui/events: ${events.status()}`);
   } finally {
     await context.close();
   }
