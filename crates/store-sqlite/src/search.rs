@@ -60,6 +60,42 @@ fn fts_query(normalized: &str) -> Option<String> {
     Some(quoted.join(" "))
 }
 
+/// Observable candidates from which on the newest objects drive an observable search instead
+/// of the candidates (see `search`).
+const OBSERVABLE_CANDIDATES_DRIVE: i64 = 5_000;
+
+/// The `seq`s of the versions holding an observable (SQL and its parameters). IP blocks nest or
+/// are apart, so a stored block overlaps the searched one when it starts inside it, or when it
+/// starts at one of the blocks containing it and reaches its end.
+fn observable_candidates(term: &ObservableTerm) -> (String, Vec<Value>) {
+    match term.range {
+        Some(range) => {
+            let starts = range.containing_starts();
+            let marks = vec!["?"; starts.len()].join(", ");
+            let mut args: Vec<Value> = vec![range.lo.to_vec().into(), range.hi.to_vec().into()];
+            args.extend(starts.iter().map(|s| Value::from(s.to_vec())));
+            args.push(range.hi.to_vec().into());
+            (
+                format!(
+                    "SELECT seq FROM search_observables
+                         WHERE lo IS NOT NULL AND lo BETWEEN ? AND ?
+                     UNION ALL
+                     SELECT seq FROM search_observables
+                         WHERE lo IS NOT NULL AND lo IN ({marks}) AND hi >= ?"
+                ),
+                args,
+            )
+        }
+        None => (
+            "SELECT seq FROM search_observables WHERE kind = ? AND value = ?".to_owned(),
+            vec![
+                term.kind.as_str().to_owned().into(),
+                term.value.clone().into(),
+            ],
+        ),
+    }
+}
+
 pub(crate) fn search(
     conn: &Connection,
     query: &SearchQuery,
@@ -80,6 +116,7 @@ pub(crate) fn search(
         "SELECT {RECORD_COLUMNS}, objects.raw,
                 (SELECT id FROM collections WHERE key = objects.collection_key) FROM "
     );
+    let text_drives = fts.is_some();
     let order = if let Some(fts) = fts {
         sql.push_str(
             "search_text CROSS JOIN objects ON objects.seq = search_text.rowid
@@ -92,35 +129,39 @@ pub(crate) fn search(
         " ORDER BY objects.seq DESC"
     };
     if let Some(term) = &query.observable {
-        match term.range {
-            Some(range) => {
-                let starts = range.containing_starts();
-                let marks = vec!["?"; starts.len()].join(", ");
-                sql.push_str(&format!(
-                    " AND objects.seq IN (
-                        SELECT seq FROM search_observables
-                            WHERE lo IS NOT NULL AND lo BETWEEN ? AND ?
-                        UNION ALL
-                        SELECT seq FROM search_observables
-                            WHERE lo IS NOT NULL AND lo IN ({marks}) AND hi >= ?)"
-                ));
-                args.push(range.lo.to_vec().into());
-                args.push(range.hi.to_vec().into());
-                args.extend(starts.iter().map(|s| Value::from(s.to_vec())));
-                args.push(range.hi.to_vec().into());
-            }
-            None => {
-                sql.push_str(
-                    " AND objects.seq IN (SELECT seq FROM search_observables
-                        WHERE kind = ? AND value = ?)",
-                );
-                args.push(term.kind.as_str().to_owned().into());
-                args.push(term.value.clone().into());
-            }
+        let (candidates, candidate_args) = observable_candidates(term);
+        // Few candidates: they drive (by rowid). Many (a wide CIDR block): the newest objects
+        // drive and each is checked, so that the first `limit` visible ones end the scan
+        // instead of every candidate being collected and sorted first.
+        let many = !text_drives && {
+            let mut count_args = candidate_args.clone();
+            count_args.push(OBSERVABLE_CANDIDATES_DRIVE.into());
+            conn.prepare_cached(&format!("SELECT count(*) FROM ({candidates} LIMIT ?)"))?
+                .query_row(params_from_iter(count_args), |r| r.get::<_, i64>(0))?
+                >= OBSERVABLE_CANDIDATES_DRIVE
+        };
+        if many {
+            let held = match term.range {
+                Some(range) => format!(
+                    "o.lo IS NOT NULL AND (o.lo BETWEEN ? AND ?
+                        OR (o.lo IN ({}) AND o.hi >= ?))",
+                    vec!["?"; range.containing_starts().len()].join(", ")
+                ),
+                None => "o.kind = ? AND o.value = ?".to_owned(),
+            };
+            // The same parameters, in the same order, as the candidates'.
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM search_observables o
+                    WHERE o.seq = objects.seq AND {held})"
+            ));
+        } else {
+            sql.push_str(&format!(" AND objects.seq IN ({candidates})"));
         }
+        args.extend(candidate_args);
     }
     if let Some(tlp) = query.tlp {
-        sql.push_str(" AND objects.seq IN (SELECT seq FROM search_tlp WHERE tlp = ?)");
+        // A filter, never the driver: checked per row by its primary key.
+        sql.push_str(" AND EXISTS (SELECT 1 FROM search_tlp WHERE seq = objects.seq AND tlp = ?)");
         args.push(tlp_key(tlp).to_owned().into());
     }
     if let Some(org) = query.originator_org {
@@ -135,7 +176,10 @@ pub(crate) fn search(
         sql.push_str(" AND objects.date_added < ?");
         args.push(before.0.into());
     }
-    push_in(&mut sql, &mut args, "objects.type", &query.types);
+    // `+`: neither the type nor the collection may pick an index of `objects`, whose order is
+    // not the result's; the rows come from the text or observable index, or newest first by
+    // rowid, and the scan ends at `limit`.
+    push_in(&mut sql, &mut args, "+objects.type", &query.types);
     // Each collection with its own visibility, and only the latest version each visibility
     // admits of an object: one hit per object.
     sql.push_str(" AND (");
@@ -143,7 +187,7 @@ pub(crate) fn search(
         if index > 0 {
             sql.push_str(" OR ");
         }
-        sql.push_str("(objects.collection_key = (SELECT key FROM collections WHERE id = ?)");
+        sql.push_str("(+objects.collection_key = (SELECT key FROM collections WHERE id = ?)");
         args.push(collection.to_string().into());
         push_visibility(&mut sql, &mut args, visibility);
         push_versions(&mut sql, &mut args, &VersionMatch::last(), visibility);

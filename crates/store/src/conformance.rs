@@ -75,6 +75,7 @@ macro_rules! conformance_tests {
             search_filters
             search_visibility_matches_admits
             search_nothing_pending
+            search_many_candidates
         );
     };
     (@tests ($make:expr) $($check:ident)*) => {

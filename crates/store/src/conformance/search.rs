@@ -604,3 +604,44 @@ where
     );
     assert_eq!(must(store.index_pending(2).await, "index_pending"), 0);
 }
+
+/// A wide block holding thousands of stored addresses (more than a backend may want to
+/// collect before ordering): still the newest matches first, through the visibility.
+pub async fn search_many_candidates<S: Store + ?Sized>(store: &S) {
+    let fx = fixture(store).await;
+    let mut open_ids = Vec::new();
+    let mut batch = Vec::new();
+    for i in 0..5_100u32 {
+        let id = new_id("ipv4-addr");
+        let restricted = i % 100 != 0;
+        if !restricted {
+            open_ids.push(id.clone());
+        }
+        batch.push(object_from_raw(
+            &format!(
+                r#"{{"type":"ipv4-addr","spec_version":"2.1","id":"{id}","value":"10.{}.{}.{}"}}"#,
+                i / 65_536,
+                (i / 256) % 256,
+                i % 256
+            ),
+            restricted,
+        ));
+    }
+    ingest_new(store, fx.batch(fx.collection, fx.org(0), batch)).await;
+    open_ids.reverse();
+    let mut query = observable_query(
+        fx.collection,
+        ObservableTerm::ip("10.0.0.0/8").expect("a block"),
+    );
+    query.scopes = vec![(fx.collection, Visibility::organization(fx.org(1)))];
+    query.limit = 1_000;
+    assert_eq!(
+        hit_ids(store, &query).await,
+        open_ids,
+        "every visible match, newest first"
+    );
+    query.limit = 5;
+    assert_eq!(hit_ids(store, &query).await, open_ids[..5].to_vec());
+    query.scopes = vec![(fx.collection, Visibility::Operator)];
+    assert_eq!(hit_ids(store, &query).await.len(), 5);
+}
