@@ -176,6 +176,45 @@ fn ts_query(normalized: &str) -> Option<String> {
     Some(quoted.join(" & "))
 }
 
+/// Matches of the driving index read before the objects at most (see `search`).
+const DRIVER_CANDIDATES_READ: i64 = 1_000;
+
+/// The `seq`s of the versions whose words match a tsquery.
+fn text_candidates(sql: &mut Sql, ts: &str) -> String {
+    let ts = sql.bind(ts.to_owned());
+    format!("SELECT seq FROM search_text WHERE words @@ to_tsquery('simple', {ts})")
+}
+
+/// The `seq`s of the versions holding an observable. IP blocks nest or are apart, so a stored
+/// block overlaps the searched one when it starts inside it, or when it starts at one of the
+/// blocks containing it and reaches its end.
+fn observable_candidates(sql: &mut Sql, term: &ObservableTerm) -> String {
+    match term.range {
+        Some(range) => {
+            let starts: Vec<Vec<u8>> = range
+                .containing_starts()
+                .iter()
+                .map(|s| s.to_vec())
+                .collect();
+            let lo = sql.bind(range.lo.to_vec());
+            let hi = sql.bind(range.hi.to_vec());
+            let starts = sql.bind(starts);
+            format!(
+                "SELECT seq FROM search_observables
+                     WHERE lo IS NOT NULL AND lo BETWEEN {lo} AND {hi}
+                 UNION ALL
+                 SELECT seq FROM search_observables
+                     WHERE lo IS NOT NULL AND lo = ANY({starts}::bytea[]) AND hi >= {hi}"
+            )
+        }
+        None => {
+            let kind = sql.bind(term.kind.as_str().to_owned());
+            let value = sql.bind(term.value.clone());
+            format!("SELECT seq FROM search_observables WHERE kind = {kind} AND value = {value}")
+        }
+    }
+}
+
 pub(crate) async fn search(
     client: &deadpool_postgres::Client,
     query: &SearchQuery,
@@ -193,42 +232,62 @@ pub(crate) async fn search(
     if ts == Some(None) {
         return Ok(Vec::new());
     }
-    if let Some(ts) = ts.flatten() {
-        let ts = sql.bind(ts);
-        sql.push(&format!(
-            " AND objects.seq IN (SELECT seq FROM search_text
-                WHERE words @@ to_tsquery('simple', {ts}))"
-        ));
-    }
-    if let Some(term) = &query.observable {
-        match term.range {
-            Some(range) => {
-                let starts: Vec<Vec<u8>> = range
-                    .containing_starts()
+    let ts = ts.flatten();
+    // The index that drives: the text's, else the observable's. Its matches are read first
+    // when they are few, and the objects then fetched by `seq`: the planner cannot know how
+    // many versions a prefix or a CIDR block matches, and guessed wrong, it walks the whole
+    // table newest first looking for them. When there are many, that walk is the right
+    // plan (the first `limit` visible ones end it).
+    let mut driver = Sql::new("");
+    let driver_text = match (&ts, &query.observable) {
+        (Some(ts), _) => Some(text_candidates(&mut driver, ts)),
+        (None, Some(term)) => Some(observable_candidates(&mut driver, term)),
+        (None, None) => None,
+    };
+    let mut few: Option<Vec<i64>> = None;
+    if let Some(text) = &driver_text {
+        let cap = driver.bind(DRIVER_CANDIDATES_READ + 1);
+        let found = client
+            .query(
+                &format!("SELECT seq FROM ({text}) AS candidates LIMIT {cap}"),
+                &driver.params(),
+            )
+            .await
+            .map_err(backend)?;
+        if found.len() as i64 <= DRIVER_CANDIDATES_READ {
+            few = Some(
+                found
                     .iter()
-                    .map(|s| s.to_vec())
-                    .collect();
-                let lo = sql.bind(range.lo.to_vec());
-                let hi = sql.bind(range.hi.to_vec());
-                let starts = sql.bind(starts);
-                sql.push(&format!(
-                    " AND objects.seq IN (
-                        SELECT seq FROM search_observables
-                            WHERE lo IS NOT NULL AND lo BETWEEN {lo} AND {hi}
-                        UNION ALL
-                        SELECT seq FROM search_observables
-                            WHERE lo IS NOT NULL AND lo = ANY({starts}::bytea[])
-                              AND hi >= {hi})"
-                ));
-            }
-            None => {
-                let kind = sql.bind(term.kind.as_str().to_owned());
-                let value = sql.bind(term.value.clone());
-                sql.push(&format!(
-                    " AND objects.seq IN (SELECT seq FROM search_observables
-                        WHERE kind = {kind} AND value = {value})"
-                ));
-            }
+                    .map(|row| crate::rows::get::<i64>(row, 0))
+                    .collect::<Result<_>>()?,
+            );
+        }
+    }
+    if let Some(seqs) = few {
+        let seqs = sql.bind(seqs);
+        sql.push(&format!(" AND objects.seq = ANY({seqs}::bigint[])"));
+        // The other index, if both were given.
+        if ts.is_some()
+            && let Some(term) = &query.observable
+        {
+            let candidates = observable_candidates(&mut sql, term);
+            sql.push(&format!(" AND objects.seq IN ({candidates})"));
+        }
+    } else {
+        // Many matches: the objects newest first, each checked by a subquery on its `seq`
+        // (a scalar subquery, which the planner does not turn into a join that would collect
+        // every match first).
+        if let Some(ts) = &ts {
+            let candidates = text_candidates(&mut sql, ts);
+            sql.push(&format!(
+                " AND (SELECT true FROM ({candidates}) AS m WHERE m.seq = objects.seq LIMIT 1)"
+            ));
+        }
+        if let Some(term) = &query.observable {
+            let candidates = observable_candidates(&mut sql, term);
+            sql.push(&format!(
+                " AND (SELECT true FROM ({candidates}) AS m WHERE m.seq = objects.seq LIMIT 1)"
+            ));
         }
     }
     if let Some(tlp) = query.tlp {
