@@ -1,7 +1,8 @@
 //! The node's rules, above storage and below any protocol: who a caller is
 //! ([`accounts`]), what a caller may see and do ([`access`]), and how objects enter the node
 //! ([`ingest`]), which indicators observables hit ([`matching`]), signed provenance of
-//! object versions ([`provenance`]), and moving a whole node between stores ([`copy`]).
+//! object versions ([`provenance`]), moving a whole node between stores ([`copy`]), and the
+//! operations room's activity counts ([`dashboard`]).
 //!
 //! Architecture invariants:
 //! - [`access::visibility`] is the only place that decides which objects a caller may see.
@@ -11,6 +12,7 @@
 pub mod access;
 pub mod accounts;
 pub mod copy;
+pub mod dashboard;
 mod error;
 pub mod federation;
 pub mod ingest;

@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_id_first_index.sql"),
     include_str!("../migrations/0005_federation.sql"),
     include_str!("../migrations/0006_search.sql"),
+    include_str!("../migrations/0007_activity.sql"),
 ];
 
 /// Key of the advisory lock that migrations run under ("tanseeq!" in ASCII): processes that
@@ -629,6 +630,16 @@ impl Store for PostgresStore {
             .try_get(0)
             .map_err(backend)?;
         Ok(count.max(0) as u64)
+    }
+
+    async fn activity(&self, query: &ActivityQuery) -> Result<Vec<ActivityCount>> {
+        let client = self.client().await?;
+        let since = day_number(query.since);
+        let mut counts = Vec::new();
+        for (collection, visibility) in &query.scopes {
+            counts.extend(objects::activity(&client, *collection, visibility, since).await?);
+        }
+        Ok(merge_activity(counts))
     }
 
     async fn status(&self, api_root: &str, id: Uuid) -> Result<Option<Status>> {

@@ -69,6 +69,8 @@ struct PreparedObject {
     markings: Option<String>,
     /// The object's sharing groups as stored: sorted, without duplicates.
     groups: Vec<String>,
+    /// What activity counts call its TLP.
+    tlp: Option<&'static str>,
     search: SearchFacts,
 }
 
@@ -88,6 +90,7 @@ impl PreparedBatch {
                     markings: (!header.object_marking_refs.is_empty())
                         .then(|| header.object_marking_refs.join(" ")),
                     groups: stored_groups(&object.groups),
+                    tlp: tlp_label(header.object_marking_refs.iter().map(String::as_str)),
                     search: search::search_facts(header, &object.raw),
                     object,
                 }
@@ -316,6 +319,7 @@ pub(crate) async fn ingest(
     let mut new_rows = NewRows::default();
     let mut clear_first: Vec<i64> = Vec::new();
     let mut clear_last: Vec<i64> = Vec::new();
+    let mut activity = ActivityDeltas::default();
     for (index, prepared) in objects.into_iter().enumerate() {
         // NULL: the next number of the sequence.
         let copied_seq: Option<i64> = copied_seqs.get(index).copied();
@@ -413,6 +417,21 @@ pub(crate) async fn ingest(
             }
         }
         let originator = object.originator_org.unwrap_or(poster);
+        activity.add(
+            ActivityBucket::of(
+                DateAdded(date_added),
+                &header.object_type,
+                prepared.tlp,
+                &Marked {
+                    originator_org: originator,
+                    addressee_org: object.addressee_org,
+                    restricted: object.restricted,
+                    groups: &prepared.groups,
+                    origin_node: object.origin_node,
+                },
+            ),
+            1,
+        );
         versions.push(StoredVersion {
             place: Place::New(new_rows.id.len()),
             version: version.sortable.clone(),
@@ -464,6 +483,7 @@ pub(crate) async fn ingest(
         &clear_last,
     )
     .await?;
+    apply_activity(&tx, collection, activity).await?;
     new_rows.search.write(&tx, collection).await?;
 
     let status = Status {
@@ -657,10 +677,37 @@ pub(crate) async fn delete(
     let audience = push_visibility(&mut sql, &delete.visibility);
     push_in(&mut sql, "spec_version", &delete.spec_versions);
     push_versions(&mut sql, &delete.versions, audience.as_ref());
-    let removed = tx
-        .execute(sql.text.as_str(), &sql.params())
+    // Each deleted version leaves the activity counts too.
+    sql.push(
+        " RETURNING date_added, type, marking_refs, originator_org, restricted, sharing_groups,
+                    addressee_org, origin_node",
+    );
+    let gone = tx
+        .query(sql.text.as_str(), &sql.params())
         .await
         .map_err(backend)?;
+    let removed = gone.len() as u64;
+    let mut activity = ActivityDeltas::default();
+    for row in &gone {
+        let markings: Option<String> = rows::get(row, 2)?;
+        let groups = rows::get::<Option<Vec<String>>>(row, 5)?.unwrap_or_default();
+        activity.add(
+            ActivityBucket::of(
+                DateAdded(rows::get(row, 0)?),
+                &rows::get::<String>(row, 1)?,
+                tlp_label(markings.as_deref().unwrap_or("").split(' ')),
+                &Marked {
+                    originator_org: rows::get(row, 3)?,
+                    restricted: rows::get(row, 4)?,
+                    groups: &groups,
+                    addressee_org: rows::get(row, 6)?,
+                    origin_node: rows::get(row, 7)?,
+                },
+            ),
+            -1,
+        );
+    }
+    apply_activity(&tx, collection, activity).await?;
     if removed > 0 {
         tx.execute(
             "UPDATE objects o SET is_first = (o.version = m.first),
@@ -675,6 +722,162 @@ pub(crate) async fn delete(
     }
     tx.commit().await.map_err(backend)?;
     Ok(removed)
+}
+
+/// Adds the changes of one transaction to the collection's activity rows, in one statement
+/// (an update of the rows that exist, an insert of the others); rows left at zero go. Writers
+/// hold the clock lock (see the module comment), so no other transaction inserts the same row
+/// meanwhile.
+async fn apply_activity(
+    tx: &deadpool_postgres::Transaction<'_>,
+    collection: i64,
+    activity: ActivityDeltas,
+) -> Result<()> {
+    if activity.is_empty() {
+        return Ok(());
+    }
+    let changes = activity.into_sorted();
+    let mut day = Vec::with_capacity(changes.len());
+    let mut object_type = Vec::with_capacity(changes.len());
+    let mut tlp: Vec<Option<&str>> = Vec::with_capacity(changes.len());
+    let mut originator = Vec::with_capacity(changes.len());
+    let mut restricted = Vec::with_capacity(changes.len());
+    let mut addressee = Vec::with_capacity(changes.len());
+    let mut origin = Vec::with_capacity(changes.len());
+    let mut delta = Vec::with_capacity(changes.len());
+    // As in `write_rows`: every row's groups one after the other, each row's its slice.
+    let mut groups: Vec<&str> = Vec::new();
+    let mut groups_start: Vec<i32> = Vec::with_capacity(changes.len());
+    let mut groups_count: Vec<i32> = Vec::with_capacity(changes.len());
+    for (bucket, change) in &changes {
+        day.push(bucket.day);
+        object_type.push(bucket.object_type.as_str());
+        tlp.push(bucket.tlp);
+        originator.push(bucket.originator_org);
+        restricted.push(bucket.restricted);
+        addressee.push(bucket.addressee_org);
+        origin.push(bucket.origin_node);
+        delta.push(*change);
+        groups_start.push(i32::try_from(groups.len() + 1).unwrap_or(i32::MAX));
+        groups_count.push(i32::try_from(bucket.groups.len()).unwrap_or(i32::MAX));
+        groups.extend(bucket.groups.iter().map(String::as_str));
+    }
+    let statement = tx
+        .prepare_cached(
+            "WITH changes AS (
+                 SELECT c.day, c.type, c.tlp, c.originator_org, c.restricted,
+                        CASE WHEN c.groups_count > 0
+                             THEN ($2::text[])[c.groups_start : c.groups_start + c.groups_count - 1]
+                        END AS sharing_groups,
+                        c.addressee_org, c.origin_node, c.delta, c.position
+                 FROM unnest($3::bigint[], $4::text[], $5::text[], $6::uuid[], $7::boolean[],
+                             $8::integer[], $9::integer[], $10::uuid[], $11::uuid[], $12::bigint[])
+                      WITH ORDINALITY AS c(day, type, tlp, originator_org, restricted,
+                             groups_start, groups_count, addressee_org, origin_node, delta,
+                             position)
+             ),
+             updated AS (
+                 UPDATE activity a SET count = a.count + changes.delta
+                 FROM changes
+                 WHERE a.collection_key = $1 AND a.day = changes.day
+                   AND a.type = changes.type AND a.originator_org = changes.originator_org
+                   AND a.restricted = changes.restricted
+                   AND a.tlp IS NOT DISTINCT FROM changes.tlp
+                   AND a.sharing_groups IS NOT DISTINCT FROM changes.sharing_groups
+                   AND a.addressee_org IS NOT DISTINCT FROM changes.addressee_org
+                   AND a.origin_node IS NOT DISTINCT FROM changes.origin_node
+                 RETURNING changes.position
+             )
+             INSERT INTO activity (collection_key, day, type, tlp, originator_org, restricted,
+                                   sharing_groups, addressee_org, origin_node, count)
+             SELECT $1, day, type, tlp, originator_org, restricted, sharing_groups,
+                    addressee_org, origin_node, delta
+             FROM changes WHERE position NOT IN (SELECT position FROM updated)",
+        )
+        .await
+        .map_err(backend)?;
+    tx.execute(
+        &statement,
+        &[
+            &collection,
+            &groups,
+            &day,
+            &object_type,
+            &tlp,
+            &originator,
+            &restricted,
+            &groups_start,
+            &groups_count,
+            &addressee,
+            &origin,
+            &delta,
+        ],
+    )
+    .await
+    .map_err(backend)?;
+    let emptied: Vec<i64> = changes
+        .iter()
+        .filter(|(_, change)| *change < 0)
+        .map(|(bucket, _)| bucket.day)
+        .collect();
+    if !emptied.is_empty() {
+        let statement = tx
+            .prepare_cached(
+                "DELETE FROM activity
+                 WHERE collection_key = $1 AND day = ANY($2) AND count <= 0",
+            )
+            .await
+            .map_err(backend)?;
+        tx.execute(&statement, &[&collection, &emptied])
+            .await
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// The activity counts of one collection from day `since_day` on, among the rows the
+/// visibility admits: the rows carry the audience columns of the objects they count, so the
+/// objects' translation of the visibility ([`AudienceParams::condition`]) applies unchanged.
+pub(crate) async fn activity(
+    client: &deadpool_postgres::Client,
+    collection: Uuid,
+    visibility: &Visibility,
+    since_day: i64,
+) -> Result<Vec<ActivityCount>> {
+    let mut sql = Sql::new(
+        "SELECT day, type, tlp, originator_org, origin_node, sum(count)::bigint FROM activity
+         WHERE collection_key = (SELECT key FROM collections WHERE id = ",
+    );
+    let collection = sql.bind(collection);
+    sql.push(&collection);
+    let since = sql.bind(since_day);
+    sql.push(&format!(") AND day >= {since}"));
+    if let Some(audience) = AudienceParams::bind(&mut sql, visibility) {
+        sql.push(" AND ");
+        sql.push(&audience.condition("activity"));
+    }
+    sql.push(" GROUP BY day, type, tlp, originator_org, origin_node");
+    let statement = client
+        .prepare_cached(sql.text.as_str())
+        .await
+        .map_err(backend)?;
+    let found = client
+        .query(&statement, &sql.params())
+        .await
+        .map_err(backend)?;
+    found
+        .iter()
+        .map(|row| {
+            Ok(ActivityCount {
+                day: day_date(rows::get(row, 0)?),
+                object_type: rows::get(row, 1)?,
+                tlp: rows::get(row, 2)?,
+                originator_org: rows::get(row, 3)?,
+                origin_node: rows::get(row, 4)?,
+                count: rows::get::<i64>(row, 5)?.max(0) as u64,
+            })
+        })
+        .collect()
 }
 
 /// The bound parameters of an audience (placeholders with their types), each list bound as

@@ -55,6 +55,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_signatures.sql"),
     include_str!("../migrations/0004_federation.sql"),
     include_str!("../migrations/0005_search.sql"),
+    include_str!("../migrations/0006_activity.sql"),
 ];
 
 pub struct SqliteStore {
@@ -677,6 +678,19 @@ impl Store for SqliteStore {
                 |r| r.get::<_, i64>(0),
             )
             .map(|n| n as u64)
+        })
+        .await
+    }
+
+    async fn activity(&self, query: &ActivityQuery) -> Result<Vec<ActivityCount>> {
+        let query = query.clone();
+        self.read(move |c| {
+            let since = day_number(query.since);
+            let mut counts = Vec::new();
+            for (collection, visibility) in &query.scopes {
+                counts.extend(objects::activity(c, *collection, visibility, since)?);
+            }
+            Ok(merge_activity(counts))
         })
         .await
     }

@@ -37,6 +37,8 @@ struct PreparedObject {
     markings: Option<String>,
     /// The sharing groups as a JSON array, `None` when there are none.
     groups: Option<String>,
+    /// What activity counts call its TLP.
+    tlp: Option<&'static str>,
     search: SearchFacts,
 }
 
@@ -57,6 +59,7 @@ impl PreparedBatch {
                     markings: (!header.object_marking_refs.is_empty())
                         .then(|| header.object_marking_refs.join(" ")),
                     groups: groups_json(&object.groups),
+                    tlp: tlp_label(header.object_marking_refs.iter().map(String::as_str)),
                     search: search::search_facts(header, &object.raw),
                     object,
                 }
@@ -267,6 +270,7 @@ fn ingest_one(
     let keep_status = batch.keep_status;
     let mut failures = batch.rejected;
     let mut duplicates = 0u64;
+    let mut activity = ActivityDeltas::default();
     {
         let mut versions_of = tx
             .prepare_cached(&format!(
@@ -425,9 +429,26 @@ fn ingest_one(
                 .execute(params![collection, prepared.id_hash, stored_seq])
                 .map_err(backend)?;
             write_search_facts(tx, stored_seq, &prepared.search)?;
+            let marked = Marked {
+                originator_org: object.originator_org.unwrap_or(poster),
+                addressee_org: object.addressee_org,
+                restricted: object.restricted,
+                groups: &object.groups,
+                origin_node: object.origin_node,
+            };
+            activity.add(
+                ActivityBucket::of(
+                    DateAdded(date_added),
+                    &header.object_type,
+                    prepared.tlp,
+                    &marked,
+                ),
+                1,
+            );
             successes.push(StatusDetail::new(&header.id, display, None));
         }
     }
+    apply_activity(tx, collection, activity)?;
     let status = Status {
         id: batch.status_id,
         api_root: batch.api_root,
@@ -487,7 +508,9 @@ impl Writer {
         let collection = collection_key(&tx, delete.collection_id)?;
         let hash = id_hash(&delete.id);
         let mut sql = format!(
-            "SELECT seq FROM objects WHERE seq IN ({}) AND id = ?",
+            "SELECT seq, date_added, type, marking_refs, originator_org, restricted,
+                    sharing_groups, addressee_org, origin_node
+             FROM objects WHERE seq IN ({}) AND id = ?",
             seqs_of_id("?", "= ?")
         );
         let mut args: Vec<Value> = vec![
@@ -500,13 +523,35 @@ impl Writer {
         push_visibility(&mut sql, &mut args, &delete.visibility);
         push_in(&mut sql, &mut args, "spec_version", &delete.spec_versions);
         push_versions(&mut sql, &mut args, &delete.versions, &delete.visibility);
+        let mut activity = ActivityDeltas::default();
         let doomed: Vec<i64> = tx
             .prepare(&sql)
             .and_then(|mut stmt| {
-                stmt.query_map(params_from_iter(args), |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()
+                stmt.query_map(params_from_iter(args), |r| {
+                    let markings: Option<String> = r.get(3)?;
+                    let groups = groups_from_json(r, 6)?;
+                    let marked = Marked {
+                        originator_org: rows::uuid(r, 4)?,
+                        restricted: r.get(5)?,
+                        groups: &groups,
+                        addressee_org: rows::optional_uuid(r, 7)?,
+                        origin_node: rows::optional_uuid(r, 8)?,
+                    };
+                    activity.add(
+                        ActivityBucket::of(
+                            DateAdded(r.get(1)?),
+                            &r.get::<_, String>(2)?,
+                            tlp_label(markings.as_deref().unwrap_or("").split(' ')),
+                            &marked,
+                        ),
+                        -1,
+                    );
+                    r.get(0)
+                })?
+                .collect::<rusqlite::Result<_>>()
             })
             .map_err(backend)?;
+        apply_activity(&tx, collection, activity)?;
         for seq in &doomed {
             tx.execute("DELETE FROM objects WHERE seq = ?1", [seq])
                 .map_err(backend)?;
@@ -540,6 +585,91 @@ impl Writer {
         tx.commit().map_err(backend)?;
         Ok(doomed.len() as u64)
     }
+}
+
+/// Adds the changes of one transaction to the collection's activity rows; rows that reach zero
+/// go.
+fn apply_activity(tx: &Connection, collection: i64, activity: ActivityDeltas) -> Result<()> {
+    if activity.is_empty() {
+        return Ok(());
+    }
+    // The nullable columns are compared with IS (NULL IS NULL), the others with = (indexed).
+    const MATCHES: &str = "collection_key = ?2 AND day = ?3 AND type = ?4 AND tlp IS ?5
+        AND originator_org = ?6 AND restricted = ?7 AND sharing_groups IS ?8
+        AND addressee_org IS ?9 AND origin_node IS ?10";
+    let mut update = tx
+        .prepare_cached(&format!(
+            "UPDATE activity SET count = count + ?1 WHERE {MATCHES}"
+        ))
+        .map_err(backend)?;
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO activity (count, collection_key, day, type, tlp, originator_org,
+                restricted, sharing_groups, addressee_org, origin_node)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )
+        .map_err(backend)?;
+    let mut emptied = tx
+        .prepare_cached(&format!(
+            "DELETE FROM activity WHERE count <= ?1 AND {MATCHES}"
+        ))
+        .map_err(backend)?;
+    for (bucket, delta) in activity.into_sorted() {
+        let key: Vec<Value> = vec![
+            collection.into(),
+            bucket.day.into(),
+            bucket.object_type.into(),
+            bucket.tlp.map(str::to_owned).into(),
+            bucket.originator_org.to_string().into(),
+            bucket.restricted.into(),
+            groups_json(&bucket.groups).into(),
+            bucket.addressee_org.map(|o| o.to_string()).into(),
+            bucket.origin_node.map(|n| n.to_string()).into(),
+        ];
+        let with = |first: i64| params_from_iter(std::iter::once(first.into()).chain(key.clone()));
+        if update.execute(with(delta)).map_err(backend)? == 0 {
+            insert.execute(with(delta)).map_err(backend)?;
+        }
+        if delta < 0 {
+            // The row, if its count is left at zero (`count <= 0`).
+            emptied.execute(with(0)).map_err(backend)?;
+        }
+    }
+    Ok(())
+}
+
+/// The activity counts of one collection from day `since_day` on, among the rows the
+/// visibility admits: the rows carry the audience columns of the objects they count, so the
+/// objects' translation of the visibility ([`visibility_condition`]) applies to them unchanged.
+pub fn activity(
+    conn: &Connection,
+    collection: uuid::Uuid,
+    visibility: &Visibility,
+    since_day: i64,
+) -> rusqlite::Result<Vec<ActivityCount>> {
+    let mut sql = String::from(
+        "SELECT day, type, tlp, originator_org, origin_node, sum(count) FROM activity
+         WHERE collection_key = (SELECT key FROM collections WHERE id = ?) AND day >= ?",
+    );
+    let mut args: Vec<Value> = vec![collection.to_string().into(), since_day.into()];
+    if let Some(condition) = visibility_condition("activity", visibility, &mut args) {
+        sql.push_str(" AND ");
+        sql.push_str(&condition);
+    }
+    // In the order of the index, so that rows are summed as they are read, without a sort.
+    sql.push_str(" GROUP BY day, type, originator_org, tlp, origin_node");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    stmt.query_map(params_from_iter(args), |r| {
+        Ok(ActivityCount {
+            day: day_date(r.get(0)?),
+            object_type: r.get(1)?,
+            tlp: r.get(2)?,
+            originator_org: rows::uuid(r, 3)?,
+            origin_node: rows::optional_uuid(r, 4)?,
+            count: r.get::<_, i64>(5)?.max(0) as u64,
+        })
+    })?
+    .collect()
 }
 
 /// SQL for the `seq`s of the rows in collection `collection` (an SQL expression) whose id hash

@@ -69,6 +69,8 @@ macro_rules! conformance_tests {
             partner_organizations
             documents
             audience_of_duplicates
+            activity_counts
+            activity_days
             search_text
             search_versions_and_deletes
             search_observables
@@ -3634,5 +3636,423 @@ pub async fn audience_of_duplicates<S: Store + ?Sized>(store: &S) {
         ),
         (fx.org(1), Some(fx.org(0)), Some(node), want_groups),
         "originator, addressee, origin node and sorted groups as given"
+    );
+}
+
+// ============================================================================================
+// Activity counts
+// ============================================================================================
+
+/// Marking references the generated activity draws from: TLP 2.0 and 1.0 markings (WHITE
+/// counts as clear) and a marking that is no TLP.
+const ACTIVITY_MARKINGS: [&str; 10] = [
+    "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+    "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
+    "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+    "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+    "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
+    "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+    "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+    "marking-definition--0a3c2bd4-5c3b-4e07-9a86-7d6c1c5e9a01",
+];
+
+/// A midnight (UTC) around which copied batches are placed: 2023-11-14.
+const ACTIVITY_MIDNIGHT: i64 = 19_675 * MICROS_PER_DAY;
+
+const ACTIVITY_ROUNDS: u64 = 60;
+
+/// The counts a query must return, computed from what the operator reads: every version each
+/// scope's visibility admits, from `since`'s day on, counted by (day, type, TLP of its
+/// markings, originator, origin node).
+fn activity_brute_force(
+    stored: &BTreeMap<Uuid, Vec<ObjectRecord>>,
+    query: &ActivityQuery,
+) -> Vec<ActivityCount> {
+    let mut counts: BTreeMap<_, u64> = BTreeMap::new();
+    for (collection, visibility) in &query.scopes {
+        for record in stored.get(collection).into_iter().flatten() {
+            let meta = &record.meta;
+            let day = day_number(meta.date_added);
+            if !visibility.admits(meta) || day < day_number(query.since) {
+                continue;
+            }
+            let value: serde_json::Value =
+                serde_json::from_str(record.raw.as_deref().unwrap_or("{}")).unwrap_or_default();
+            let refs: Vec<&str> = value
+                .get("object_marking_refs")
+                .and_then(|v| v.as_array())
+                .map(|refs| refs.iter().filter_map(|r| r.as_str()).collect())
+                .unwrap_or_default();
+            let tlp = tlp_label(refs.iter().copied()).map(str::to_owned);
+            *counts
+                .entry((
+                    day_date(day),
+                    meta.object_type.clone(),
+                    tlp,
+                    meta.originator_org,
+                    meta.origin_node,
+                ))
+                .or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .map(
+            |((day, object_type, tlp, originator_org, origin_node), count)| ActivityCount {
+                day,
+                object_type,
+                tlp,
+                originator_org,
+                origin_node,
+                count,
+            },
+        )
+        .collect()
+}
+
+/// Where generated activity goes, and what was posted and is stored so far.
+struct ActivityCase {
+    fx: Fixture,
+    visibilities: Vec<Visibility>,
+    collections: [Uuid; 3],
+    /// Every object posted so far, with its collection: new versions and re-posts come from
+    /// these.
+    posted: Vec<(Uuid, NewObject)>,
+    /// What the operator reads of each collection, raw text included.
+    stored: BTreeMap<Uuid, Vec<ObjectRecord>>,
+}
+
+impl ActivityCase {
+    async fn new<S: Store + ?Sized>(store: &S) -> Self {
+        let fx = fixture(store).await;
+        let collections = [
+            fx.collection,
+            new_collection(store, &fx.root, &fx.orgs).await,
+            new_collection(store, &fx.root, &fx.orgs).await,
+        ];
+        ActivityCase {
+            visibilities: case_visibilities(&fx, Uuid::new_v4()),
+            fx,
+            collections,
+            posted: Vec::new(),
+            stored: BTreeMap::new(),
+        }
+    }
+
+    /// One round of writes: one to three batches (new objects, new versions, re-posts that
+    /// are duplicates; some copied onto a day near a midnight, or exactly either side of it),
+    /// then maybe a delete with a random visibility.
+    async fn round<S: Store + ?Sized>(&mut self, store: &S, round: u64, rng: &mut Rng) {
+        let fx = &self.fx;
+        for _ in 0..1 + rng.below(3) {
+            let collection = self.collections[rng.below(self.collections.len())];
+            let org = rng.below(3);
+            let mut objects = Vec::new();
+            for _ in 0..1 + rng.below(6) {
+                let earlier: Vec<&NewObject> = self
+                    .posted
+                    .iter()
+                    .filter(|(c, _)| *c == collection)
+                    .map(|(_, o)| o)
+                    .collect();
+                if !earlier.is_empty() && rng.chance(15) {
+                    // A re-post: a duplicate when the poster may see it, counted once.
+                    objects.push(earlier[rng.below(earlier.len())].clone());
+                    continue;
+                }
+                let new_version = !earlier.is_empty() && rng.chance(35);
+                let id = if new_version {
+                    earlier[rng.below(earlier.len())].header.id.clone()
+                } else {
+                    let object_type = GENERATED_TYPES[rng.below(GENERATED_TYPES.len())];
+                    format!("{object_type}--{}", rng.uuid())
+                };
+                let object_type = id.split("--").next().unwrap_or("indicator").to_owned();
+                let markings: Vec<String> = ACTIVITY_MARKINGS
+                    .iter()
+                    .filter(|_| rng.chance(15))
+                    .map(|m| format!("\"{m}\""))
+                    .collect();
+                let extra = if markings.is_empty() {
+                    String::new()
+                } else {
+                    format!(",\"object_marking_refs\":[{}]", markings.join(","))
+                };
+                let modified = stamp(round as i64 * 100 + rng.below(100) as i64);
+                let mut object =
+                    object_from_raw(&sdo(&object_type, &id, &modified, &extra), rng.chance(30));
+                if rng.chance(30) {
+                    object.groups = GENERATED_GROUPS
+                        .iter()
+                        .filter(|_| rng.chance(50))
+                        .map(|g| g.to_string())
+                        .collect();
+                }
+                object.addressee_org = rng.chance(15).then(|| fx.org(rng.below(3)));
+                object.origin_node = rng
+                    .chance(25)
+                    .then(|| GENERATED_NODES[rng.below(GENERATED_NODES.len())]);
+                // An object received from a peer names its originator; it is never posted
+                // again (a node stores a version once per originator).
+                if !new_version && rng.chance(15) {
+                    object.originator_org = Some(fx.org(rng.below(3)));
+                } else {
+                    self.posted.push((collection, object.clone()));
+                }
+                objects.push(object);
+            }
+            let mut batch = fx.batch(collection, fx.org(org), objects);
+            if rng.chance(40) {
+                let next_seq = 1 + self
+                    .stored
+                    .values()
+                    .flatten()
+                    .map(|r| r.meta.seq)
+                    .max()
+                    .unwrap_or(0);
+                let day = rng.below(5) as i64 - 2;
+                let offset = [-1, 0, 1, MICROS_PER_DAY / 2][rng.below(4)];
+                batch.keep_status = false;
+                batch.replica = Some(ReplicaPlacement {
+                    date_added: DateAdded(ACTIVITY_MIDNIGHT + day * MICROS_PER_DAY + offset),
+                    seqs: (0..batch.objects.len() as i64)
+                        .map(|i| next_seq + i)
+                        .collect(),
+                });
+            }
+            ingest(store, batch).await;
+            for collection in self.collections {
+                self.stored
+                    .insert(collection, everything(store, collection).await);
+            }
+        }
+        if rng.chance(50) {
+            let collection = self.collections[rng.below(self.collections.len())];
+            let ids: BTreeSet<String> = self.stored[&collection]
+                .iter()
+                .map(|r| r.meta.id.clone())
+                .collect();
+            if let Some(id) = ids.iter().nth(rng.below(ids.len().max(1))) {
+                let versions = if rng.chance(50) {
+                    VersionMatch::all()
+                } else {
+                    VersionMatch {
+                        at: self.stored[&collection]
+                            .iter()
+                            .filter(|r| &r.meta.id == id && rng.chance(50))
+                            .map(|r| r.meta.version.clone())
+                            .collect(),
+                        ..VersionMatch::default()
+                    }
+                };
+                let visibility = self.visibilities[rng.below(self.visibilities.len())].clone();
+                must(
+                    store
+                        .delete_object(&ObjectDelete {
+                            collection_id: collection,
+                            visibility,
+                            id: id.clone(),
+                            versions,
+                            spec_versions: Vec::new(),
+                        })
+                        .await,
+                    "delete_object",
+                );
+                self.stored
+                    .insert(collection, everything(store, collection).await);
+            }
+        }
+    }
+
+    /// Every visibility over every collection, from the beginning of time.
+    fn queries(&self) -> Vec<ActivityQuery> {
+        self.visibilities
+            .iter()
+            .map(|visibility| ActivityQuery {
+                scopes: self
+                    .collections
+                    .iter()
+                    .map(|c| (*c, visibility.clone()))
+                    .collect(),
+                since: DateAdded(0),
+            })
+            .collect()
+    }
+}
+
+/// Fills a fresh store with generated activity (as [`activity_counts`] does) and returns
+/// queries that read all of it, every visibility over every collection: for a backend's test
+/// that the counts its migration computes from stored objects equal those kept at ingest.
+pub async fn activity_sample<S: Store + ?Sized>(store: &S) -> Vec<ActivityQuery> {
+    let mut case = ActivityCase::new(store).await;
+    let mut rng = Rng(base_seed() ^ 0x00ba_c4f1);
+    for round in 0..20 {
+        case.round(store, round, &mut rng).await;
+    }
+    case.queries()
+}
+
+/// Reads activity sorted, for comparisons.
+pub async fn activity_sorted<S: Store + ?Sized>(
+    store: &S,
+    query: &ActivityQuery,
+) -> Vec<ActivityCount> {
+    let mut got = must(store.activity(query).await, "activity");
+    got.sort();
+    got
+}
+
+/// Activity counts equal a brute-force count over what `query_objects` returns and
+/// [`Visibility::admits`] admits, for generated object versions (types, TLP markings of both
+/// generations, restricted or not, sharing groups, addressees, peers they came from), after
+/// every round of ingests (new objects, new versions, re-posts that are duplicates, batches
+/// copied onto either side of a midnight) and deletes, for random visibilities over random
+/// sets of collections and `since` days.
+pub async fn activity_counts<S: Store + ?Sized>(store: &S) {
+    let mut case = ActivityCase::new(store).await;
+    let seed = base_seed() ^ 0x00ac_717e;
+    for round in 0..ACTIVITY_ROUNDS {
+        let mut rng = Rng(seed.wrapping_add(round));
+        let context = format!(
+            "activity round {round} (reproduce with {SEED_VARIABLE}={})",
+            seed ^ 0x00ac_717e
+        );
+        case.round(store, round, &mut rng).await;
+        let (collections, visibilities, stored) =
+            (case.collections, &case.visibilities, &case.stored);
+        for query in case.queries() {
+            assert_eq!(
+                activity_sorted(store, &query).await,
+                activity_brute_force(stored, &query),
+                "{context}: activity of every collection for {:?}",
+                query.scopes[0].1
+            );
+        }
+        for _ in 0..4 {
+            let mut scopes: Vec<(Uuid, Visibility)> = Vec::new();
+            for collection in collections {
+                if rng.chance(70) {
+                    scopes.push((
+                        collection,
+                        visibilities[rng.below(visibilities.len())].clone(),
+                    ));
+                }
+            }
+            if rng.chance(20) {
+                scopes.push((Uuid::new_v4(), Visibility::Operator));
+            }
+            let since = match rng.below(5) {
+                0 => DateAdded(0),
+                1 => DateAdded(ACTIVITY_MIDNIGHT + [-1, 0, 1][rng.below(3)]),
+                2 => DateAdded(ACTIVITY_MIDNIGHT + (rng.below(5) as i64 - 2) * MICROS_PER_DAY),
+                3 => DateAdded::from_timestamp(now()),
+                _ => DateAdded::from_timestamp(now() + jiff::SignedDuration::from_hours(48)),
+            };
+            let query = ActivityQuery { scopes, since };
+            assert_eq!(
+                activity_sorted(store, &query).await,
+                activity_brute_force(stored, &query),
+                "{context}: activity of {query:?}"
+            );
+        }
+    }
+}
+
+/// Day boundaries and `since`: a version counts on the UTC day of its `date_added` (a
+/// microsecond before midnight is the day before); `since` selects whole days, from its own.
+pub async fn activity_days<S: Store + ?Sized>(store: &S) {
+    let fx = fixture(store).await;
+    let placements = [
+        (ACTIVITY_MIDNIGHT - MICROS_PER_DAY, 100),
+        (ACTIVITY_MIDNIGHT - 1, 200),
+        (ACTIVITY_MIDNIGHT, 300),
+        (ACTIVITY_MIDNIGHT + 1, 400),
+        (ACTIVITY_MIDNIGHT + MICROS_PER_DAY - 1, 500),
+    ];
+    for (date_added, seq) in placements {
+        let raw = sdo("indicator", &new_id("indicator"), &stamp(seq), "");
+        let mut batch = fx.batch(fx.collection, fx.org(0), vec![open(&raw)]);
+        batch.keep_status = false;
+        batch.replica = Some(ReplicaPlacement {
+            date_added: DateAdded(date_added),
+            seqs: vec![seq],
+        });
+        ingest_new(store, batch).await;
+    }
+    let raw = sdo("malware", &new_id("malware"), &stamp(600), "");
+    ingest_new(store, fx.batch(fx.collection, fx.org(1), vec![open(&raw)])).await;
+    let today = day_date(day_number(DateAdded::from_timestamp(now())));
+
+    let day = |n: i64| day_date(ACTIVITY_MIDNIGHT / MICROS_PER_DAY + n);
+    let count = |day, object_type: &str, org, count| ActivityCount {
+        day,
+        object_type: object_type.into(),
+        tlp: None,
+        originator_org: org,
+        origin_node: None,
+        count,
+    };
+    let table = [
+        (
+            0,
+            vec![
+                count(day(-1), "indicator", fx.org(0), 2),
+                count(day(0), "indicator", fx.org(0), 3),
+                count(today, "malware", fx.org(1), 1),
+            ],
+        ),
+        (
+            ACTIVITY_MIDNIGHT - 1,
+            vec![
+                count(day(-1), "indicator", fx.org(0), 2),
+                count(day(0), "indicator", fx.org(0), 3),
+                count(today, "malware", fx.org(1), 1),
+            ],
+        ),
+        (
+            ACTIVITY_MIDNIGHT,
+            vec![
+                count(day(0), "indicator", fx.org(0), 3),
+                count(today, "malware", fx.org(1), 1),
+            ],
+        ),
+        (
+            ACTIVITY_MIDNIGHT + MICROS_PER_DAY - 1,
+            vec![
+                count(day(0), "indicator", fx.org(0), 3),
+                count(today, "malware", fx.org(1), 1),
+            ],
+        ),
+        (
+            ACTIVITY_MIDNIGHT + MICROS_PER_DAY,
+            vec![count(today, "malware", fx.org(1), 1)],
+        ),
+        (
+            DateAdded::from_timestamp(now() + jiff::SignedDuration::from_hours(48)).0,
+            vec![],
+        ),
+    ];
+    for (since, want) in table {
+        let query = ActivityQuery {
+            scopes: vec![(fx.collection, Visibility::Operator)],
+            since: DateAdded(since),
+        };
+        assert_eq!(
+            activity_sorted(store, &query).await,
+            want,
+            "activity since {}",
+            DateAdded(since)
+        );
+    }
+    let nothing = ActivityQuery {
+        scopes: Vec::new(),
+        since: DateAdded(0),
+    };
+    assert_eq!(
+        activity_sorted(store, &nothing).await,
+        vec![],
+        "no collections, no counts"
     );
 }

@@ -9,6 +9,7 @@
 //!   [`Visibility::admits`].
 //! - Objects are stored as the raw JSON text they arrived in, never re-serialized.
 
+mod activity;
 mod error;
 mod model;
 mod query;
@@ -18,6 +19,7 @@ mod visibility;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
+pub use activity::*;
 pub use error::StoreError;
 pub use model::*;
 pub use query::*;
@@ -106,6 +108,13 @@ pub trait Store: Send + Sync + 'static {
     /// ingest. Returns how many were indexed: 0 when none are left. Safe to run from several
     /// processes at once.
     async fn index_pending(&self, limit: usize) -> Result<u64>;
+
+    /// Object-version counts per (UTC day of `date_added`, type, TLP, originator, origin
+    /// node) of the query's collections, from `since`'s day on, among the versions each
+    /// collection's visibility admits. Read from aggregate rows kept up to date by every
+    /// ingest and delete (see [`ActivityBucket`]), never from the objects; unknown
+    /// collections count nothing. In no particular order.
+    async fn activity(&self, query: &ActivityQuery) -> Result<Vec<ActivityCount>>;
 
     // --- signed provenance -----------------------------------------------------------------
     /// Stores signatures of object versions of a collection; one already stored for the same
