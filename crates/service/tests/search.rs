@@ -165,6 +165,22 @@ async fn search_through_the_callers_visibility() {
     };
     assert_eq!(ids(&node, &b, partner).await, vec![kit.0.clone()]);
 
+    // A node moved to another store (`tanseeq migrate --from --to`) is searchable there: the
+    // target indexes every version it stores.
+    let target = Arc::new(SqliteStore::open(&dir.path().join("copy.db")).expect("open"));
+    tanseeq_service::copy::copy_node(&node, target.as_ref(), &mut |_| {})
+        .await
+        .expect("copy");
+    let copied = Node::new(target, Limits::default());
+    assert_eq!(
+        ids(&copied, &a, query("حملة التصيد")).await,
+        vec![red.0.clone()]
+    );
+    assert_eq!(
+        ids(&copied, &b, query("198.51.100.7")).await,
+        vec![indicator.0.clone()]
+    );
+
     for bad in ["", "10.0.0.0/33", "* \" ()"] {
         let result = node.search(&Caller::acting_for(a.id), query(bad)).await;
         assert!(

@@ -7,7 +7,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::time::Instant;
 use tanseeq_service::copy::{copy_node, objects_to_copy};
 
-/// Applies pending migrations (opening a store does) and reports the schema version.
+/// Applies pending migrations (opening a store does), reports the schema version, and indexes
+/// for search the object versions stored before search existed (a serving process would do it
+/// in the background otherwise).
 pub async fn upgrade(location: &Location) -> Result<(), CliError> {
     let store = node::open_store(location).await?;
     let version = store.schema_version().await?;
@@ -18,6 +20,19 @@ pub async fn upgrade(location: &Location) -> Result<(), CliError> {
         version.expected,
         store.backend_name()
     );
+    let mut indexed = 0;
+    loop {
+        let done = store
+            .index_pending(tanseeq_service::search::SEARCH_INDEX_BATCH)
+            .await?;
+        if done == 0 {
+            break;
+        }
+        indexed += done;
+    }
+    if indexed > 0 {
+        println!("indexed {indexed} object versions for search");
+    }
     Ok(())
 }
 
