@@ -27,6 +27,12 @@ export const SCREENSHOTS =
 /** The two organizations' analysts (run.sh made them; both read and write COLLECTION). */
 export const BH = { user: 'analyst-bh', password: PASSWORD, org: 'BH CERT' };
 export const AE = { user: 'analyst-ae', password: PASSWORD, org: 'AE Police' };
+/** BH CERT's admin (made by `tanseeq init`). */
+export const ADMIN = {
+  user: process.env.TANSEEQ_ADMIN || 'admin',
+  password: required('TANSEEQ_ADMIN_PASSWORD'),
+  org: 'BH CERT',
+};
 
 export const TAXII = 'application/taxii+json;version=2.1';
 

@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  ADMIN,
   BH,
   launch,
   newContext,
@@ -127,7 +128,7 @@ const ARABIC = /[\u0600-\u06ff]/;
 test('RTL: Arabic is right to left and mirrored, remembered for the user, and offered before sign-in', async () => {
   // The admin (an account no other test signs in with), so that its language does not leak
   // into other tests; switched back to English at the end.
-  const admin = { user: process.env.TANSEEQ_ADMIN, password: process.env.TANSEEQ_ADMIN_PASSWORD };
+  const admin = ADMIN;
   const { context, page } = await signedIn(browser, admin);
   try {
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
