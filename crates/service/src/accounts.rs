@@ -62,7 +62,7 @@ impl Caller {
         }
     }
 
-    fn of(user: &User) -> Self {
+    pub(crate) fn of(user: &User) -> Self {
         Caller {
             user_id: user.id,
             user_name: user.name.clone(),
@@ -315,6 +315,44 @@ impl Node {
                 "no active token with id {token_id}"
             )))
         }
+    }
+
+    /// A new collection in an API root, readable by `readers` and writable by `writers`
+    /// (organization ids; an organization may be in both).
+    pub async fn add_collection(
+        &self,
+        api_root: &str,
+        title: &str,
+        description: Option<String>,
+        id: Option<Uuid>,
+        readers: &[Uuid],
+        writers: &[Uuid],
+    ) -> Result<tanseeq_store::Collection, ServiceError> {
+        if title.trim().is_empty() || title.len() > MAX_NAME_LEN {
+            return Err(ServiceError::BadRequest(format!(
+                "a collection needs a title of 1 to {MAX_NAME_LEN} bytes"
+            )));
+        }
+        let mut grants: Vec<tanseeq_store::Grant> = Vec::new();
+        for org_id in readers.iter().chain(writers) {
+            if !grants.iter().any(|g| g.org_id == *org_id) {
+                grants.push(tanseeq_store::Grant {
+                    org_id: *org_id,
+                    read: readers.contains(org_id),
+                    write: writers.contains(org_id),
+                });
+            }
+        }
+        let collection = tanseeq_store::Collection {
+            id: id.unwrap_or_else(Uuid::new_v4),
+            api_root: api_root.to_owned(),
+            title: title.trim().to_owned(),
+            description,
+            created: jiff::Timestamp::now(),
+            grants,
+        };
+        self.store.create_collection(&collection).await?;
+        Ok(collection)
     }
 }
 

@@ -2,7 +2,8 @@
 //! ([`accounts`]), what a caller may see and do ([`access`]), and how objects enter the node
 //! ([`ingest`]), which indicators observables hit ([`matching`]), signed provenance of
 //! object versions ([`provenance`]), moving a whole node between stores ([`copy`]), and the
-//! operations room's activity counts ([`dashboard`]).
+//! operations room's search ([`search`]), activity counts ([`dashboard`]) and sign-in sessions
+//! ([`sessions`]).
 //!
 //! Architecture invariants:
 //! - [`access::visibility`] is the only place that decides which objects a caller may see.
@@ -19,6 +20,7 @@ pub mod ingest;
 pub mod matching;
 pub mod provenance;
 pub mod search;
+pub mod sessions;
 pub mod stream;
 
 pub use error::ServiceError;
@@ -81,6 +83,8 @@ pub struct Node {
     groups_cache: Arc<std::sync::Mutex<Option<federation::GroupsCache>>>,
     /// Per peer node: what it may still push now (a token bucket, per process).
     peer_budgets: Arc<std::sync::Mutex<std::collections::HashMap<uuid::Uuid, federation::Budget>>>,
+    /// Recent failed sign-ins to the web interface, to slow guessing down (per process).
+    sign_in_failures: Arc<std::sync::Mutex<sessions::SignInFailures>>,
 }
 
 impl Node {
@@ -95,6 +99,7 @@ impl Node {
             directory_changes: Arc::new(tokio::sync::watch::Sender::new(0)),
             peer_budgets: Arc::default(),
             groups_cache: Arc::default(),
+            sign_in_failures: Arc::default(),
         }
     }
 

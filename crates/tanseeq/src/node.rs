@@ -268,31 +268,11 @@ pub async fn add_collection(
     read: &[String],
     write: &[String],
 ) -> Result<Collection, CliError> {
-    if title.trim().is_empty() {
-        return fail("a collection needs a title");
-    }
     let readers = org_ids(node, read).await?;
     let writers = org_ids(node, write).await?;
-    let mut grants: Vec<Grant> = Vec::new();
-    for org_id in readers.iter().chain(&writers) {
-        if !grants.iter().any(|g| g.org_id == *org_id) {
-            grants.push(Grant {
-                org_id: *org_id,
-                read: readers.contains(org_id),
-                write: writers.contains(org_id),
-            });
-        }
-    }
-    let collection = Collection {
-        id: id.unwrap_or_else(Uuid::new_v4),
-        api_root: DEFAULT_API_ROOT.into(),
-        title: title.to_owned(),
-        description,
-        created: jiff::Timestamp::now(),
-        grants,
-    };
-    node.store.create_collection(&collection).await?;
-    Ok(collection)
+    Ok(node
+        .add_collection(DEFAULT_API_ROOT, title, description, id, &readers, &writers)
+        .await?)
 }
 
 pub async fn list_collections(node: &Node) -> Result<(), CliError> {

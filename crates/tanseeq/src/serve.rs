@@ -131,6 +131,7 @@ pub async fn serve_with(
     if let Some(banner) = banner {
         println!("{banner}");
     }
+    println!("operations room: {scheme}://{bound}/ui");
     tracing::info!(%bound, backend = node.store.backend_name(), %scheme, "serving TAXII 2.1");
     // Object versions stored before search existed (a node upgraded from an earlier schema)
     // are indexed in the background, a batch at a time.
@@ -142,7 +143,11 @@ pub async fn serve_with(
             Err(e) => tracing::warn!(error = %e, "indexing for search stopped"),
         }
     });
-    let app = tanseeq_taxii::service(AppState { node, title });
+    let web = tanseeq_web::WebState {
+        node: node.clone(),
+        secure_cookies: tls.is_some(),
+    };
+    let app = tanseeq_web::service(AppState { node, title }, web);
     if let Some(config) = tls {
         // `tap_io` does nothing here but lets axum hand the app the client's address
         // (`ConnectInfo`), which it does for its own and for tapped listeners only.

@@ -51,18 +51,28 @@ pub async fn stream(
     // Fail now, not inside the stream, if the caller can read nothing at all.
     let position = after.unwrap_or_else(position_now);
     state.node.feed_after(&caller, position, 1).await?;
+    Ok(Sse::new(live_events(state.node, caller, position))
+        .keep_alive(KeepAlive::new().interval(STREAM_KEEP_ALIVE)))
+}
+
+/// The feed after `position` as the caller may see it, as Server-Sent Events, without end:
+/// what `GET /api/v1/stream` sends, and what the operations room's pages subscribe to.
+pub fn live_events(
+    node: tanseeq_service::Node,
+    caller: tanseeq_service::accounts::Caller,
+    position: tanseeq_store::Cursor,
+) -> impl futures_util::Stream<Item = Result<Event, Infallible>> + Send + 'static {
     let feed = Feed {
-        commits: state.node.watch_commits(),
-        node: state.node.clone(),
+        commits: node.watch_commits(),
+        node,
         caller,
         position,
         pending: Vec::new(),
     };
-    let events = futures_util::stream::unfold(feed, |mut feed| async move {
+    futures_util::stream::unfold(feed, |mut feed| async move {
         let event = feed.next_event().await;
         Some((Ok::<Event, Infallible>(event), feed))
-    });
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(STREAM_KEEP_ALIVE)))
+    })
 }
 
 /// One subscriber's place in the feed.
