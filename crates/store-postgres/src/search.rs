@@ -161,16 +161,17 @@ impl SearchRows {
 }
 
 /// A tsquery of the words: each a quoted lexeme (so nothing in it is syntax), all required,
-/// the last as a prefix. `None` when there is no word.
+/// the last as a prefix (see `query_words`). `None` when there is no word.
 fn ts_query(normalized: &str) -> Option<String> {
     let words = query_words(normalized);
-    let last = words.len().checked_sub(1)?;
+    if words.is_empty() {
+        return None;
+    }
     let quoted: Vec<String> = words
         .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            let q = format!("'{}'", w.replace('\\', "\\\\").replace('\'', "''"));
-            if i == last { format!("{q}:*") } else { q }
+        .map(|w| {
+            let q = format!("'{}'", w.word.replace('\\', "\\\\").replace('\'', "''"));
+            if w.prefix { format!("{q}:*") } else { q }
         })
         .collect();
     Some(quoted.join(" & "))
@@ -425,7 +426,8 @@ mod tests {
     fn ts_queries_are_quoted_words() {
         let table = [
             ("حمله التصيد", Some("'حمله' & 'التصيد':*")),
-            ("and | or ! ' (x)", Some("'and' & 'or' & 'x':*")),
+            ("and | or ! ' (x)", Some("'and' & 'or' & 'x'")),
+            ("phishing ki", Some("'phishing' & 'ki'")),
             ("*", None),
         ];
         for (text, expected) in table {

@@ -45,16 +45,17 @@ pub(crate) fn write_search_facts(conn: &Connection, seq: i64, facts: &SearchFact
 }
 
 /// An FTS5 query of the words: each a quoted string (so nothing in it is syntax), all
-/// required, the last as a prefix. `None` when there is no word.
+/// required, the last as a prefix (see `query_words`). `None` when there is no word.
 fn fts_query(normalized: &str) -> Option<String> {
     let words = query_words(normalized);
-    let last = words.len().checked_sub(1)?;
+    if words.is_empty() {
+        return None;
+    }
     let quoted: Vec<String> = words
         .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            let q = format!("\"{}\"", w.replace('"', "\"\""));
-            if i == last { format!("{q} *") } else { q }
+        .map(|w| {
+            let q = format!("\"{}\"", w.word.replace('"', "\"\""));
+            if w.prefix { format!("{q} *") } else { q }
         })
         .collect();
     Some(quoted.join(" "))
@@ -277,6 +278,7 @@ mod tests {
         let table = [
             ("حمله التصيد", Some(r#""حمله" "التصيد" *"#)),
             (r#"and or " near(*)"#, Some(r#""and" "or" "near" *"#)),
+            ("phishing ki", Some(r#""phishing" "ki""#)),
             ("*", None),
             ("", None),
         ];

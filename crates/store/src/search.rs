@@ -403,10 +403,32 @@ pub fn tlp_key(tlp: Tlp) -> &'static str {
     }
 }
 
-/// The words of a normalized query, as a store matches them: all must occur; the last may be
-/// a prefix. Empty when the text has no word.
-pub fn query_words(normalized: &str) -> Vec<&str> {
-    tanseeq_text::words(normalized).collect()
+/// The shortest last word of a query that is matched as a prefix: a shorter one would merge
+/// the entries of a large part of the vocabulary (every word starting with `a`).
+pub const MIN_PREFIX_CHARS: usize = 3;
+
+/// One word of a query as a store matches it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryWord<'a> {
+    pub word: &'a str,
+    /// Whether indexed words that start with it match too.
+    pub prefix: bool,
+}
+
+/// The words of a normalized query, as a store matches them: all must occur; the last is a
+/// prefix when it has at least [`MIN_PREFIX_CHARS`] characters. Empty when the text has no
+/// word.
+pub fn query_words(normalized: &str) -> Vec<QueryWord<'_>> {
+    let mut words: Vec<QueryWord<'_>> = tanseeq_text::words(normalized)
+        .map(|word| QueryWord {
+            word,
+            prefix: false,
+        })
+        .collect();
+    if let Some(last) = words.last_mut() {
+        last.prefix = last.word.chars().count() >= MIN_PREFIX_CHARS;
+    }
+    words
 }
 
 #[cfg(test)]

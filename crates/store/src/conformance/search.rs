@@ -84,6 +84,10 @@ pub async fn search_text<S: Store + ?Sized>(store: &S) {
         ("phishing kit", &[5]),
         ("PHISHING", &[5]),
         ("phish", &[5]),
+        // A last word shorter than MIN_PREFIX_CHARS is a whole word.
+        ("kit ph", &[]),
+        ("phishing ki", &[]),
+        ("phishing kit", &[5]),
         ("espionage", &[5]),
         ("fancy bear", &[6]),
         ("الدب الانيق", &[6]),
