@@ -143,6 +143,32 @@ impl Node {
         request: SearchRequest,
     ) -> Result<Vec<SearchHit>, ServiceError> {
         let term = read_query(&request.query)?;
+        self.search_for(caller, term, request).await
+    }
+
+    /// The objects that refer to the object `id` — relationships naming it as source or
+    /// target, sightings of it, reports and notes containing it — that the caller may see,
+    /// newest first.
+    pub async fn referencing(
+        &self,
+        caller: &Caller,
+        id: &str,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, ServiceError> {
+        let term = QueryTerm::Observable(ObservableTerm::reference(id));
+        let request = SearchRequest {
+            limit,
+            ..SearchRequest::default()
+        };
+        self.search_for(caller, term, request).await
+    }
+
+    async fn search_for(
+        &self,
+        caller: &Caller,
+        term: QueryTerm,
+        request: SearchRequest,
+    ) -> Result<Vec<SearchHit>, ServiceError> {
         let filtered = !request.types.is_empty()
             || request.tlp.is_some()
             || request.partner.is_some()

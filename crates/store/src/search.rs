@@ -75,6 +75,10 @@ pub enum ObservableKind {
     Email,
     /// A file or artifact hash, any algorithm.
     Hash,
+    /// A STIX id that the object refers to as a relationship's source or target, the
+    /// sighted object, a sighting's observed data or places, or one of a container's
+    /// `object_refs`: what makes "what refers to this object" an index lookup.
+    Ref,
 }
 
 impl ObservableKind {
@@ -86,6 +90,7 @@ impl ObservableKind {
             ObservableKind::Url => "url",
             ObservableKind::Email => "email",
             ObservableKind::Hash => "hash",
+            ObservableKind::Ref => "ref",
         }
     }
 }
@@ -135,6 +140,11 @@ impl ObservableTerm {
             text.to_owned()
         };
         ObservableTerm::plain(ObservableKind::Hash, value)
+    }
+
+    /// A reference to the object with this STIX id.
+    pub fn reference(id: &str) -> Self {
+        ObservableTerm::plain(ObservableKind::Ref, id.trim().to_owned())
     }
 
     fn plain(kind: ObservableKind, value: String) -> Self {
@@ -310,6 +320,28 @@ pub fn search_facts(header: &ObjectHeader, raw: &str) -> SearchFacts {
     if let Some(serde_json::Value::Object(hashes)) = object.get("hashes") {
         for value in hashes.values().filter_map(serde_json::Value::as_str) {
             observables.extend(ObservableTerm::of_path(object_type, "hashes", value));
+        }
+    }
+    // References, so that an object's page finds what points at it.
+    let refs: &[&str] = match object_type {
+        "relationship" => &["source_ref", "target_ref"],
+        "sighting" => &[
+            "sighting_of_ref",
+            "observed_data_refs",
+            "where_sighted_refs",
+        ],
+        "report" | "grouping" | "note" | "opinion" | "observed-data" => &["object_refs"],
+        _ => &[],
+    };
+    for key in refs {
+        match object.get(*key) {
+            Some(serde_json::Value::String(id)) => observables.push(ObservableTerm::reference(id)),
+            Some(serde_json::Value::Array(ids)) => observables.extend(
+                ids.iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .map(ObservableTerm::reference),
+            ),
+            _ => {}
         }
     }
     if object_type == "indicator"

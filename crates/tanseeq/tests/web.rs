@@ -393,6 +393,58 @@ fn what_a_user_may_not_see_is_nowhere_and_script_is_text() {
             .contains("&lt;script&gt;window.__pwned=1&lt;/script&gt;")
     );
 
+    // Relationships both ways and sightings, each only as far as the user may see them.
+    let actor = named("threat-actor", "Qamar group", "", &[TLP_GREEN]);
+    let uses = json!({
+        "type": "relationship", "spec_version": "2.1", "id": new_id("relationship"),
+        "created": "2026-11-29T08:00:00.000Z", "modified": "2026-11-29T08:00:00.000Z",
+        "relationship_type": "uses", "source_ref": actor["id"], "target_ref": green["id"],
+        "object_marking_refs": [TLP_GREEN],
+    });
+    let hidden_link = json!({
+        "type": "relationship", "spec_version": "2.1", "id": new_id("relationship"),
+        "created": "2026-11-29T08:00:00.000Z", "modified": "2026-11-29T08:00:00.000Z",
+        "relationship_type": "attributed-to", "source_ref": green["id"], "target_ref": red["id"],
+        "object_marking_refs": [TLP_RED],
+    });
+    let sighting = json!({
+        "type": "sighting", "spec_version": "2.1", "id": new_id("sighting"),
+        "created": "2026-11-29T08:00:00.000Z", "modified": "2026-11-29T08:00:00.000Z",
+        "sighting_of_ref": green["id"], "count": 3, "object_marking_refs": [TLP_GREEN],
+    });
+    bh.post_ok(
+        &shared,
+        &[
+            actor.clone(),
+            uses.clone(),
+            hidden_link.clone(),
+            sighting.clone(),
+        ],
+    );
+    let page = ae.get(&green_page);
+    let section = |id: &str| {
+        let start = page.text.find(&format!("id=\"{id}\"")).expect("section");
+        let end = page.text[start..]
+            .find("</section>")
+            .map(|e| start + e)
+            .unwrap();
+        page.text[start..end].to_owned()
+    };
+    let relationships = section("relationships");
+    assert!(relationships.contains("Qamar group"), "{relationships}");
+    assert!(relationships.contains(uses["id"].as_str().unwrap()));
+    assert!(relationships.contains("class=\"incoming\""));
+    assert!(
+        !relationships.contains(hidden_link["id"].as_str().unwrap()),
+        "a RED link stays hidden"
+    );
+    assert!(section("sightings").contains(sighting["id"].as_str().unwrap()));
+    let own_page = own.get(&green_page);
+    assert!(
+        own_page.text.contains(hidden_link["id"].as_str().unwrap()),
+        "its originator sees it"
+    );
+
     // Administration does not exist for analysts.
     assert_eq!(ae.get("/ui/admin").status, 404);
 }

@@ -6,6 +6,7 @@ use crate::auth::SignedIn;
 use crate::i18n::{Lang, M};
 use crate::layout::{self, Nav, rich_text, shell, stix_time, tlp_badge, value};
 use crate::pages::dashboard::object_href;
+use crate::summary::Summary;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
@@ -97,8 +98,14 @@ pub async fn page(
             ServiceError::Internal(format!("stored object {object_id} is not a JSON object")),
         );
     };
-    let related: Vec<SearchHit> = Vec::new(); // TEMP until the reference index lands
-    let _ = MAX_RELATED;
+    let related = match state
+        .node
+        .referencing(caller, &object_id, MAX_RELATED)
+        .await
+    {
+        Ok(hits) => hits,
+        Err(e) => return layout::service_error(lang, e),
+    };
     let provenance = match state
         .node
         .provenance(caller, &api_root, collection, &object_id)
@@ -138,7 +145,36 @@ pub async fn page(
             .unwrap_or_else(|| id.to_string())
     };
 
-    let (edges, sightings) = edges_and_sightings(&object_id, &object, &related);
+    let (mut edges, sightings) = edges_and_sightings(&object_id, &object, &related);
+    // The neighbours' names, for those in this collection that the user may see.
+    let neighbours: Vec<String> = edges.iter().map(|e| e.other.clone()).collect();
+    if !neighbours.is_empty() {
+        let named = state
+            .node
+            .read_objects(
+                caller,
+                &api_root,
+                collection,
+                ReadRequest {
+                    filter: ObjectFilter {
+                        ids: neighbours,
+                        ..ObjectFilter::default()
+                    },
+                    after: None,
+                    limit: Some(MAX_RELATED * 2),
+                    fetch: Fetch::Objects,
+                },
+            )
+            .await
+            .map(|page| page.records)
+            .unwrap_or_default();
+        for edge in &mut edges {
+            edge.other_name = named
+                .iter()
+                .find(|r| r.meta.id == edge.other)
+                .and_then(|r| Summary::of(r.raw.as_deref()).name);
+        }
+    }
     let name = object
         .get("name")
         .and_then(Value::as_str)
