@@ -198,7 +198,12 @@
       const save = () => {
         const values = {};
         for (const field of fields()) values[field.name] = field.value;
-        sessionStorage.setItem(key, JSON.stringify(values));
+        try {
+          sessionStorage.setItem(key, JSON.stringify(values));
+        } catch (_) {
+          // Too large for the browser's storage (a big bundle): not kept.
+          sessionStorage.removeItem(key);
+        }
       };
       form.addEventListener("input", save);
       form.addEventListener("change", save);
