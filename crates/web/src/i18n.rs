@@ -199,6 +199,10 @@ messages! {
     Graph: "Graph", "المخطط";
     Yes: "yes", "نعم";
     No: "no", "لا";
+    Id: "ID", "المعرّف";
+    Pull: "pull", "سحب";
+    Push: "push", "دفع";
+    ChooseCollection: "Choose a collection.", "اختر مجموعة.";
 }
 
 const MONTHS_EN: [&str; 12] = [

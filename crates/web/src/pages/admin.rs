@@ -152,7 +152,7 @@ async fn listing(
         section.panel #admin-collections {
             h2 { (t(M::Collections)) }
             table {
-                thead { tr { th { (t(M::Title)) } th { "id" } th { (t(M::ReadBy)) } th { (t(M::WriteBy)) } } }
+                thead { tr { th { (t(M::Title)) } th { (t(M::Id)) } th { (t(M::ReadBy)) } th { (t(M::WriteBy)) } } }
                 tbody { @for c in &collections { tr {
                     td { (value(&c.title)) } td { (value(&c.id.to_string())) }
                     td { @for g in c.grants.iter().filter(|g| g.read) { (value(&org_name(g.org_id))) " " } }

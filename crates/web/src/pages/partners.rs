@@ -39,9 +39,9 @@ pub async fn page(State(state): State<WebState>, user: SignedIn) -> Response {
                             tr data-peer=(config.name) class=[peer.last_error.as_ref().map(|_| "has-error")] {
                                 td { (value(&config.name)) }
                                 td { (value(&config.url)) }
-                                td dir="ltr" {
-                                    @if config.pull { "⇩ pull " }
-                                    @if config.push { "⇧ push" }
+                                td {
+                                    @if config.pull { span.direction { "⇩ " (t(M::Pull)) } " " }
+                                    @if config.push { span.direction { "⇧ " (t(M::Push)) } }
                                 }
                                 td { (optional_time(lang, peer.last_pull.as_deref())) }
                                 td { (optional_time(lang, peer.last_push.as_deref())) }

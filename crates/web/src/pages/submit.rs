@@ -257,7 +257,7 @@ pub async fn indicator(
             &state,
             &user,
             &form,
-            Outcome::Refused("choose a collection".into()),
+            Outcome::Refused(user.lang.t(M::ChooseCollection).into()),
             StatusCode::BAD_REQUEST,
         )
         .await;
@@ -356,7 +356,7 @@ pub async fn bundle(
             &state,
             &user,
             &keep,
-            Outcome::Refused("choose a collection".into()),
+            Outcome::Refused(user.lang.t(M::ChooseCollection).into()),
             StatusCode::BAD_REQUEST,
         )
         .await;
