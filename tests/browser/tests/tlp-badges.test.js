@@ -39,20 +39,53 @@ function assertBadge(badge, level, where) {
   assert.ok(badge.classes.includes(`tlp-${level}`), `${where}: classes ${badge.classes}`);
 }
 
-// TODO: remove `todo` once the UI is fixed. Tlp::name() already says "TLP:GREEN"; the server's
-// badge (layout::tlp_badge) and the feed script both prefix "TLP:" again and build the class
-// `tlp-TLP:GREEN`, which no style matches, so feed, search and object-page badges read
-// "TLP:TLP:GREEN" in black and white.
-test('TLP badges read TLP:LEVEL once and carry the level\'s colour class', {
-  todo: 'known UI fault: badges read TLP:TLP:GREEN without colour',
-}, async () => {
+/** One indicator per level, posted by BH CERT. */
+function objectsFor(marker) {
+  return Object.keys(LEVELS).map((level) => indicator({ name: `Badge ${level} ${marker}`, tlp: level }));
+}
+
+test('TLP badges rendered by the server read TLP:LEVEL once, coloured by level', async () => {
   const marker = uniqueWord('badge');
-  const objects = Object.keys(LEVELS).map((level) =>
-    indicator({ name: `Badge ${level} ${marker}`, tlp: level }),
-  );
+  const objects = objectsFor(marker);
+  await postObjects(BH, objects);
+  const { context, page } = await signedIn(browser, AE);
+  try {
+    await page.goto('/ui/');
+    for (const [i, level] of Object.keys(LEVELS).entries()) {
+      if (level === 'red') continue; // AE Police does not see BH CERT's TLP:RED
+      const [badge] = await badges(page, `li.feed-item[data-id="${objects[i].id}"]`);
+      assertBadge(badge, level, `dashboard, ${level}`);
+    }
+    await page.goto(searchPath(marker));
+    for (const [i, level] of Object.keys(LEVELS).entries()) {
+      if (level === 'red') continue;
+      const [badge] = await badges(page, `li.hit[data-id="${objects[i].id}"]`);
+      assertBadge(badge, level, `search, ${level}`);
+    }
+    await page.goto(objectPath(objects[1].id));
+    const onObjectPage = await badges(page, 'main');
+    assert.ok(onObjectPage.length > 0, 'badges on the object page');
+    for (const badge of onObjectPage) assertBadge(badge, 'green', 'object page');
+    // The dashboard's table by TLP names levels the same way.
+    await page.goto('/ui/');
+    const table = await badges(page, '#by-tlp');
+    assert.ok(table.length > 0, 'badges in #by-tlp');
+    for (const badge of table) assert.match(badge.text, /^TLP:(CLEAR|GREEN|AMBER|AMBER\+STRICT|RED)$/);
+  } finally {
+    await context.close();
+  }
+});
+
+// TODO: remove `todo` once the UI is fixed. The live event's `tlp` is already "TLP:GREEN"
+// (Tlp::name); the feed script prefixes "TLP:" again and builds the class `tlp-TLP:GREEN`,
+// which no style matches, so an object arriving live reads "TLP:TLP:GREEN" in black and white
+// until the page is reloaded.
+test('TLP badges of the live feed read TLP:LEVEL once, coloured by level', {
+  todo: 'known UI fault: live feed badges read TLP:TLP:GREEN without colour',
+}, async () => {
+  const objects = objectsFor(uniqueWord('badge'));
   const { context, page } = await signedIn(browser, BH);
   try {
-    // Inserted live by the page's script.
     await openLiveDashboard(page);
     await postObjects(BH, objects);
     for (const [i, level] of Object.keys(LEVELS).entries()) {
@@ -61,24 +94,6 @@ test('TLP badges read TLP:LEVEL once and carry the level\'s colour class', {
       const [badge] = await badges(page, item);
       assertBadge(badge, level, `live feed, ${level}`);
     }
-    // Rendered by the server: the dashboard, search results, the object page.
-    await page.goto('/ui/');
-    for (const [i, level] of Object.keys(LEVELS).entries()) {
-      const [badge] = await badges(page, `li.feed-item[data-id="${objects[i].id}"]`);
-      assertBadge(badge, level, `dashboard, ${level}`);
-    }
-    await page.goto(searchPath(marker));
-    for (const [i, level] of Object.keys(LEVELS).entries()) {
-      const [badge] = await badges(page, `li.hit[data-id="${objects[i].id}"]`);
-      assertBadge(badge, level, `search, ${level}`);
-    }
-    await page.goto(objectPath(objects[1].id));
-    for (const badge of await badges(page, 'main')) assertBadge(badge, 'green', 'object page');
-    // The dashboard's table by TLP names levels the same way.
-    await page.goto('/ui/');
-    const table = await badges(page, '#by-tlp');
-    assert.ok(table.length > 0, 'badges in #by-tlp');
-    for (const badge of table) assert.match(badge.text, /^TLP:(CLEAR|GREEN|AMBER|AMBER\+STRICT|RED)$/);
   } finally {
     await context.close();
   }
