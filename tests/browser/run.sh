@@ -113,12 +113,13 @@ mkdir -p "$TANSEEQ_SCREENSHOTS"
 status=0
 cd "$HERE"
 [[ ${#TESTS[@]} -gt 0 ]] || TESTS=(tests/*.test.js)
-# spec for people on stdout; TAP in a file, for the closing line's counts.
-node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+# spec for people on stdout; TAP in a file, for the closing line's counts. A test that hangs
+# is cancelled after two minutes (each step also has its own 15 s wait).
+node --test --test-concurrency=1 --test-timeout=120000 --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$WORK/results.tap" "${TESTS[@]}" || status=$?
 count() { awk -v k="# $1" '$1 " " $2 == k {n = $3} END {print n + 0}' "$WORK/results.tap"; }
 # Known faults of the interface are `todo` tests: they run, and do not fail the suite.
-echo "browser: $(count pass) passed, $(count fail) failed, $(($(count skipped) + $(count todo))) skipped"
+echo "browser: $(count pass) passed, $(($(count fail) + $(count cancelled))) failed, $(($(count skipped) + $(count todo))) skipped"
 if [[ $status -ne 0 ]]; then
     echo "browser: the node's log (stderr):" >&2
     tail -50 "$WORK/serve.err" >&2
