@@ -86,6 +86,8 @@ DEMO_COLLECTION="$(awk '/^collection `memorandum`:/ {print $3}' "$WORK/demo.out"
 "$BIN" export --data "$WORK/demo" --collection "$DEMO_COLLECTION" >"$WORK/demo.json"
 "$BIN" import "${NODE[@]}" --collection "$COLLECTION" --org "BH CERT" "$WORK/demo.json" >/dev/null
 
+# The file exists before the server (a background job) opens it, for the loop below.
+: >"$WORK/serve.out"
 "$BIN" serve "${NODE[@]}" --listen 127.0.0.1:0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
 SERVER_PID=$!
 URL=""
