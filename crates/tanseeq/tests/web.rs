@@ -194,6 +194,11 @@ fn sessions_cookies_csrf_and_slowed_sign_ins() {
     assert_eq!(dashboard.status, 303);
     assert_eq!(dashboard.location(), "/ui/login?next=%2Fui");
     assert_eq!(browser.get("/").location(), "/ui");
+    // Unknown pages are the interface's own 404 page; the icon needs no session.
+    let unknown = browser.get("/ui/no-such-page");
+    assert_eq!(unknown.status, 404);
+    assert!(unknown.text.contains("<html"), "{}", unknown.text);
+    assert_eq!(browser.get("/favicon.ico").status, 200);
 
     // The sign-in form needs its CSRF token.
     let refused = browser.post(

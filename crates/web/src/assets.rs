@@ -31,3 +31,8 @@ pub async fn serve(Path(name): Path<String>) -> Response {
     );
     response
 }
+
+/// `/favicon.ico`: the same icon (browsers take SVG under any name).
+pub async fn icon() -> Response {
+    serve(Path("icon.svg".to_owned())).await
+}

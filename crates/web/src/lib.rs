@@ -71,8 +71,17 @@ pub fn router(state: WebState) -> Router {
         .route("/ui/admin/tokens/revoke", post(admin::revoke_token))
         .route("/ui/admin/collections", post(admin::add_collection))
         .route("/ui/assets/{name}", get(assets::serve))
+        // Browsers ask for it whatever the page says.
+        .route("/favicon.ico", get(assets::icon))
+        // Any other address under /ui is the interface's own "not found" page.
+        .route("/ui/{*rest}", get(unknown_page))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// An address under `/ui` that is no page: the same 404 page as an invisible object.
+async fn unknown_page(headers: axum::http::HeaderMap) -> Response {
+    layout::not_found(auth::lang_before_sign_in(&headers))
 }
 
 /// Headers on every response of the interface.
