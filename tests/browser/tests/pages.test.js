@@ -33,12 +33,9 @@ test('every page of the navigation loads without a script error or a CSP violati
   }
 });
 
-// TODO: remove `todo` once the UI is fixed: the browser's own request for /favicon.ico goes to
-// the TAXII API, which answers 401 with `WWW-Authenticate: Basic` (an error in the console of
-// every page, and an invitation to a password prompt).
-test('pages request nothing that fails (the browser\'s favicon included)', {
-  todo: 'known UI fault: /favicon.ico answers 401 with WWW-Authenticate: Basic',
-}, async () => {
+// The browser's own request for /favicon.ico once went to the TAXII API, which answered 401
+// with `WWW-Authenticate: Basic`.
+test('pages request nothing that fails (the browser\'s favicon included)', async () => {
   const { context, page } = await signedIn(browser, BH);
   const failed = [];
   page.on('response', (r) => {
@@ -59,11 +56,9 @@ test('pages request nothing that fails (the browser\'s favicon included)', {
   }
 });
 
-// TODO: remove `todo` once the UI is fixed: an unknown path under /ui/ falls through to the
-// TAXII API's 404 (a TAXII JSON error, without the pages' headers).
-test('an unknown page under /ui/ is the interface\'s own 404 page', {
-  todo: 'known UI fault: /ui/<unknown> answers a TAXII JSON 404',
-}, async () => {
+// An unknown path under /ui/ once fell through to the TAXII API's 404 (a TAXII JSON error,
+// without the pages' headers).
+test('an unknown page under /ui/ is the interface\'s own 404 page', async () => {
   const { context, page } = await signedIn(browser, BH);
   try {
     const response = await page.goto('/ui/no-such-page');
