@@ -187,6 +187,8 @@ def main():
          "type = ? AND marking_refs LIKE ?", ["campaign", f"%{TLP_RED}%"], "sparse: 0.15 % of objects"),
         ("type + TLP filter (indicator, AMBER)", {"type": "indicator", "tlp": "amber"},
          "type = ? AND marking_refs LIKE ?", ["indicator", "%55d920b0-5e8b-4f79-9ee9-91f868d9b421%"], ""),
+        ("type filter, a type no object has (intrusion-set)", {"type": "intrusion-set"},
+         "type = ?", ["intrusion-set"], "offered in the type list; nothing matches"),
         ("word + partner filter", {"q": "phishing", "partner": args.partner},
          "raw LIKE ? AND originator_org = ?", ["%phishing%", args.partner], ""),
     ]

@@ -10,11 +10,15 @@ SEARCH_TARGET_MS = 100
 
 
 def ms(v):
+    if v < 0.05:
+        return "< 0.05"
     return f"{v:,.1f}" if v < 100 else f"{v:,.0f}"
 
 
 def ratio(a, b):
-    r = a / b if b else float("inf")
+    if b < 0.05:
+        return "— (naive < 0.05 ms)"
+    r = a / b
     return f"{r:.2g}×" if r < 10 else f"{r:,.0f}×"
 
 
