@@ -63,9 +63,11 @@
 
       const tlp = document.createElement("span");
       if (event.tlp) {
-        tlp.className = "tlp tlp-" + event.tlp.replace("+", "-");
+        // The feed says `TLP:GREEN`; the class wants `green`.
+        const level = event.tlp.replace(/^TLP:/i, "").toLowerCase();
+        tlp.className = "tlp tlp-" + level.replace("+", "-");
         tlp.dir = "ltr";
-        tlp.textContent = "TLP:" + event.tlp.toUpperCase();
+        tlp.textContent = "TLP:" + level.toUpperCase();
       } else {
         tlp.className = "tlp tlp-none";
         tlp.textContent = label("None");
