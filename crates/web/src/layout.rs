@@ -106,6 +106,9 @@ static MACHINE_VALUE: LazyLock<regex::Regex> = LazyLock::new(|| {
         r"(?i)(?:\b(?:https?|hxxps?|ftp)://[^\s<>\x22]+)",
         r"|(?:\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+\b)",
         r"|(?:\b\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?\b)",
+        // Dates and times: after Arabic letters, digits around `-` would be laid out right to
+        // left (2026-11-20 read as 20-11-2026).
+        r"|(?:\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?\b)",
         r"|(?:\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}(?:/\d{1,3})?)",
         r"|(?:\b[0-9a-f]{32,128}\b)",
         r"|(?:\b(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}\b)",
@@ -222,13 +225,14 @@ mod tests {
 
     #[test]
     fn machine_values_in_arabic_prose_are_isolated() {
-        let text = "حملة تستخدم http://bad.example/x?a=1 و 198.51.100.7 و d41d8cd98f00b204e9800998ecf8427e من evil.example";
+        let text = "حملة تستخدم http://bad.example/x?a=1 و 198.51.100.7 و d41d8cd98f00b204e9800998ecf8427e من evil.example منذ 2026-11-20";
         let html = rich_text(text).into_string();
         for v in [
             "http://bad.example/x?a=1",
             "198.51.100.7",
             "d41d8cd98f00b204e9800998ecf8427e",
             "evil.example",
+            "2026-11-20",
         ] {
             assert!(
                 html.contains(&format!("<bdi class=\"value\" dir=\"ltr\">{v}</bdi>"))

@@ -195,7 +195,7 @@ pub async fn page(
     let t = |m| lang.t(m);
     let body = html! {
         section.panel.object {
-            h1 { bdi { (name) } }
+            h1 { bdi { (rich_text(&name)) } }
             p.meta {
                 span.type { (shown.meta.object_type) } " "
                 (tlp_badge(lang, tlp.map(Tlp::name))) " "
