@@ -38,7 +38,7 @@ def main():
       + "; TLP " + ", ".join(f"{k.upper()} {v:,}" for k, v in shape["tlp"].items())
       + f"; submitted by Gulf CERT {shape['by_org']['A']:,} / Police Cyber Unit {shape['by_org']['B']:,}.")
     imp = run["import"]
-    w(f"Load (`tanseeq import`, {run['n'] // 50_000} files of 50,000; stored {imp['stored']:,}, "
+    w(f"Load (`tanseeq import`, {-(-run['n'] // 50_000)} files of up to 50,000; stored {imp['stored']:,}, "
       f"duplicates {imp['duplicates']:,}, invalid {imp['invalid']:,}): {run['import_seconds']:,.1f} s "
       f"({run['n'] / run['import_seconds']:,.0f} objects/s). Database {run['db_bytes'] / 2**20:,.0f} MiB, "
       f"of which the search index (FTS5 words, observables, TLP) {run['search_index_bytes'] / 2**20:,.0f} MiB "
