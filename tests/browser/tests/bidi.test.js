@@ -92,8 +92,21 @@ test('bidi: names, machine values, times and badges are drawn in one piece, in A
       const values = await page
         .locator('#properties bdi[dir=ltr]')
         .evaluateAll((els) => els.map((e) => e.textContent.trim()));
-      for (const v of ['https://pay-fines.example.com/ar/login', '203.0.113.45', 'alerts@gov-epay.test']) {
+      for (const v of [
+        'https://pay-fines.example.com/ar/login',
+        '203.0.113.45',
+        'alerts@gov-epay.test',
+        'd41d8cd98f00b204e9800998ecf8427e',
+        '2026-11-20', // after Arabic letters it would read 20-11-2026
+      ]) {
         assert.ok(values.includes(v), `${lang}: ${v} isolated in the description (${values})`);
+      }
+      // And in the name, where the page's title shows it.
+      const title = await page
+        .locator('h1 bdi[dir=ltr]')
+        .evaluateAll((els) => els.map((e) => e.textContent.trim()));
+      for (const v of ['https://pay-fines.example.com/ar/login', '203.0.113.45']) {
+        assert.ok(title.includes(v), `${lang}: ${v} isolated in the title (${title})`);
       }
     }
     assert.equal(problems.length, 0, `drawn in pieces:\n${problems.slice(0, 5).join('\n')}`);

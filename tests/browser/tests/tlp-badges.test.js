@@ -76,13 +76,9 @@ test('TLP badges rendered by the server read TLP:LEVEL once, coloured by level',
   }
 });
 
-// TODO: remove `todo` once the UI is fixed. The live event's `tlp` is already "TLP:GREEN"
-// (Tlp::name); the feed script prefixes "TLP:" again and builds the class `tlp-TLP:GREEN`,
-// which no style matches, so an object arriving live reads "TLP:TLP:GREEN" in black and white
-// until the page is reloaded.
-test('TLP badges of the live feed read TLP:LEVEL once, coloured by level', {
-  todo: 'known UI fault: live feed badges read TLP:TLP:GREEN without colour',
-}, async () => {
+// The live event's `tlp` is "TLP:GREEN" (Tlp::name); the feed script once prefixed "TLP:"
+// again and built the class `tlp-TLP:GREEN`, which no style matches.
+test('TLP badges of the live feed read TLP:LEVEL once, coloured by level', async () => {
   const objects = objectsFor(uniqueWord('badge'));
   const { context, page } = await signedIn(browser, BH);
   try {
