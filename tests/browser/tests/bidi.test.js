@@ -9,6 +9,7 @@ import {
   AE,
   launch,
   signedIn,
+  openLiveDashboard,
   switchLanguage,
   postObjects,
   campaign,
@@ -112,6 +113,38 @@ test('bidi: names, machine values, times and badges are drawn in one piece, in A
     assert.equal(problems.length, 0, `drawn in pieces:\n${problems.slice(0, 5).join('\n')}`);
   } finally {
     await switchLanguage(page, 'en').catch(() => {});
+    await context.close();
+  }
+});
+
+// TODO: remove `todo` once the UI is fixed. Names in the feed (server and script) and in search
+// results are one <bdi> without the machine values inside isolated (the object page's title
+// has them): an Arabic name holding a URL wraps inside the URL, and in a right-to-left line
+// `https://pay-` and `fines.example.com/…` end up apart, in reverse order.
+test('bidi: URLs and IP addresses inside names are isolated in the feed and in search results', {
+  todo: 'known UI fault: machine values inside names are isolated only on the object page',
+}, async () => {
+  const marker = uniqueWord('bidiname');
+  const url = 'https://pay-fines.example.com/ar/login';
+  const object = indicator({
+    name: `رابط تصيد ${marker} على ${url} يستضيفه 203.0.113.45`,
+    pattern: `[url:value = '${url}']`,
+    tlp: 'green',
+  });
+  const { context, page } = await signedIn(browser, AE);
+  const isolated = (selector) =>
+    page.locator(`${selector} bdi[dir=ltr]`).evaluateAll((els) => els.map((e) => e.textContent.trim()));
+  try {
+    await openLiveDashboard(page);
+    await postObjects(AE, [object]);
+    const item = `li.feed-item[data-id="${object.id}"]`;
+    await page.locator(item).waitFor();
+    assert.ok((await isolated(item)).includes(url), 'live feed item');
+    await page.goto('/ui/');
+    assert.ok((await isolated(item)).includes(url), 'dashboard feed item');
+    await page.goto(searchPath(marker));
+    assert.ok((await isolated(`li.hit[data-id="${object.id}"] a.hit-link`)).includes(url), 'search hit');
+  } finally {
     await context.close();
   }
 });
