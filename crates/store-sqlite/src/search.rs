@@ -111,6 +111,9 @@ pub(crate) fn search(
         return Ok(Vec::new());
     }
     let fts = fts.flatten();
+    if fts.is_none() && query.observable.is_none() {
+        return search_by_recency(conn, query);
+    }
     // Text drives the query when there is some: FTS5 yields its matches by rowid (= seq)
     // descending, so the first `limit` visible ones end the scan.
     let mut sql = format!(
@@ -198,6 +201,77 @@ pub(crate) fn search(
     sql.push_str(order);
     sql.push_str(" LIMIT ?");
     args.push(i64::try_from(query.limit.max(1)).unwrap_or(i64::MAX).into());
+    let mut stmt = conn.prepare(&sql)?;
+    stmt.query_map(params_from_iter(args), |row| {
+        Ok(SearchRecord {
+            record: objects::record(row, true)?,
+            collection: crate::rows::uuid(row, 13)?,
+        })
+    })?
+    .collect()
+}
+
+/// A search by filters alone (no text, no observable): per collection — and per type when
+/// types are given — the newest matching versions from the `(collection, date_added, seq)` or
+/// `(collection, type, date_added, seq)` index, each walk ending at `limit` visible hits, then
+/// the newest `limit` of them all. So a rare type, or a date range long past, is found by
+/// index instead of by walking the whole table from its newest row.
+fn search_by_recency(
+    conn: &Connection,
+    query: &SearchQuery,
+) -> rusqlite::Result<Vec<SearchRecord>> {
+    let limit = i64::try_from(query.limit.max(1)).unwrap_or(i64::MAX);
+    let types: Vec<Option<&String>> = if query.types.is_empty() {
+        vec![None]
+    } else {
+        query.types.iter().map(Some).collect()
+    };
+    let mut args: Vec<Value> = Vec::new();
+    let mut parts: Vec<String> = Vec::new();
+    for (collection, visibility) in &query.scopes {
+        for object_type in &types {
+            let mut sql = format!(
+                "SELECT * FROM (SELECT {RECORD_COLUMNS}, objects.raw,
+                        (SELECT id FROM collections WHERE key = objects.collection_key),
+                        objects.date_added AS sort_date, objects.seq AS sort_seq
+                 FROM objects
+                 WHERE objects.collection_key = (SELECT key FROM collections WHERE id = ?)"
+            );
+            args.push(collection.to_string().into());
+            if let Some(object_type) = object_type {
+                sql.push_str(" AND objects.type = ?");
+                args.push((*object_type).clone().into());
+            }
+            if let Some(tlp) = query.tlp {
+                sql.push_str(
+                    " AND EXISTS (SELECT 1 FROM search_tlp WHERE seq = objects.seq AND tlp = ?)",
+                );
+                args.push(tlp_key(tlp).to_owned().into());
+            }
+            if let Some(org) = query.originator_org {
+                sql.push_str(" AND objects.originator_org = ?");
+                args.push(org.to_string().into());
+            }
+            if let Some(after) = query.added_after {
+                sql.push_str(" AND objects.date_added > ?");
+                args.push(after.0.into());
+            }
+            if let Some(before) = query.added_before {
+                sql.push_str(" AND objects.date_added < ?");
+                args.push(before.0.into());
+            }
+            push_visibility(&mut sql, &mut args, visibility);
+            push_versions(&mut sql, &mut args, &VersionMatch::last(), visibility);
+            sql.push_str(" ORDER BY objects.date_added DESC, objects.seq DESC LIMIT ?)");
+            args.push(limit.into());
+            parts.push(sql);
+        }
+    }
+    let sql = format!(
+        "{} ORDER BY sort_date DESC, sort_seq DESC LIMIT ?",
+        parts.join(" UNION ALL ")
+    );
+    args.push(limit.into());
     let mut stmt = conn.prepare(&sql)?;
     stmt.query_map(params_from_iter(args), |row| {
         Ok(SearchRecord {
