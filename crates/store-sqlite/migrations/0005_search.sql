@@ -5,24 +5,34 @@
 
 -- Normalized words separated by spaces; rowid = objects.seq, so that `ORDER BY rowid DESC`
 -- walks matches newest first in the index's own order and a LIMIT stops early.
+-- The words are already normalized and split (`tanseeq_text::words`: letters and digits,
+-- single spaces between), so the `ascii` tokenizer — which splits on ASCII separators only and
+-- keeps every non-ASCII letter inside its word — reads them as they are, at a fraction of
+-- `unicode61`'s cost. Queries are bare words and prefixes, never phrases or NEAR, and results
+-- are ordered by rowid, never ranked: no positions (`detail = none`) and no column sizes
+-- (`columnsize = 0`) are kept, which makes each insert much cheaper.
 CREATE VIRTUAL TABLE search_text USING fts5(
     words,
-    tokenize = 'unicode61 remove_diacritics 0'
+    tokenize = 'ascii',
+    detail = none,
+    columnsize = 0
 );
 
 -- Exact observables: kind (`ip`, `domain`, `url`, `email`, `hash`) and canonical value; IP
 -- addresses and CIDR blocks also as their first and last 16-byte address (IPv4 mapped), so
 -- that containment both ways is a few lookups on `lo` (see `IpRange::containing_starts`).
+-- Keyed by version (an object's observables are distinct), so the table itself serves the
+-- deletes by `seq` without an index of its own.
 CREATE TABLE search_observables (
     seq   INTEGER NOT NULL,
     kind  TEXT NOT NULL,
     value TEXT NOT NULL,
     lo    BLOB,
-    hi    BLOB
-);
+    hi    BLOB,
+    PRIMARY KEY (seq, kind, value)
+) WITHOUT ROWID;
 CREATE INDEX search_observables_by_value ON search_observables (kind, value, seq);
 CREATE INDEX search_observables_by_lo ON search_observables (lo, hi, seq) WHERE lo IS NOT NULL;
-CREATE INDEX search_observables_by_seq ON search_observables (seq);
 
 -- The most restrictive TLP marking of a version, when it has one (`clear`, `green`, `amber`,
 -- `amber+strict`, `red`).

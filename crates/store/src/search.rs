@@ -278,8 +278,7 @@ pub struct SearchFacts {
 /// cannot be read (a pattern that does not parse, a malformed address) is left out.
 pub fn search_facts(header: &ObjectHeader, raw: &str) -> SearchFacts {
     let tlp = Tlp::of_markings(header.object_marking_refs.iter().map(String::as_str));
-    let Ok(serde_json::Value::Object(object)) = serde_json::from_str::<serde_json::Value>(raw)
-    else {
+    let Some(object) = indexed_properties(raw) else {
         return SearchFacts {
             tlp,
             ..SearchFacts::default()
@@ -368,6 +367,71 @@ pub fn search_facts(header: &ObjectHeader, raw: &str) -> SearchFacts {
         observables,
         tlp,
     }
+}
+
+/// The top-level properties that search reads, as JSON values; every other property is
+/// skipped without being built (most of an object's bytes: this runs for every version at
+/// ingest). `None` when the text is not a JSON object.
+fn indexed_properties(raw: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+    use serde_json::value::RawValue;
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct Indexed<'a> {
+        #[serde(borrow)]
+        name: Option<&'a RawValue>,
+        #[serde(borrow)]
+        description: Option<&'a RawValue>,
+        #[serde(borrow)]
+        value: Option<&'a RawValue>,
+        #[serde(borrow)]
+        labels: Option<&'a RawValue>,
+        #[serde(borrow)]
+        aliases: Option<&'a RawValue>,
+        #[serde(borrow)]
+        x_mitre_aliases: Option<&'a RawValue>,
+        #[serde(borrow)]
+        hashes: Option<&'a RawValue>,
+        #[serde(borrow)]
+        pattern: Option<&'a RawValue>,
+        #[serde(borrow)]
+        pattern_type: Option<&'a RawValue>,
+        #[serde(borrow)]
+        source_ref: Option<&'a RawValue>,
+        #[serde(borrow)]
+        target_ref: Option<&'a RawValue>,
+        #[serde(borrow)]
+        sighting_of_ref: Option<&'a RawValue>,
+        #[serde(borrow)]
+        observed_data_refs: Option<&'a RawValue>,
+        #[serde(borrow)]
+        where_sighted_refs: Option<&'a RawValue>,
+        #[serde(borrow)]
+        object_refs: Option<&'a RawValue>,
+    }
+    let found: Indexed = serde_json::from_str(raw).ok()?;
+    let mut object = serde_json::Map::new();
+    for (key, value) in [
+        ("name", found.name),
+        ("description", found.description),
+        ("value", found.value),
+        ("labels", found.labels),
+        ("aliases", found.aliases),
+        ("x_mitre_aliases", found.x_mitre_aliases),
+        ("hashes", found.hashes),
+        ("pattern", found.pattern),
+        ("pattern_type", found.pattern_type),
+        ("source_ref", found.source_ref),
+        ("target_ref", found.target_ref),
+        ("sighting_of_ref", found.sighting_of_ref),
+        ("observed_data_refs", found.observed_data_refs),
+        ("where_sighted_refs", found.where_sighted_refs),
+        ("object_refs", found.object_refs),
+    ] {
+        if let Some(value) = value.and_then(|v| serde_json::from_str(v.get()).ok()) {
+            object.insert(key.to_owned(), value);
+        }
+    }
+    Some(object)
 }
 
 fn pattern_observables(expr: &tanseeq_pattern::ObservationExpr, out: &mut Vec<ObservableTerm>) {

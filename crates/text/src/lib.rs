@@ -39,6 +39,10 @@ fn fold_letter(c: char) -> char {
 
 /// The normalized form of a text, for indexing and for queries alike.
 pub fn normalize(text: &str) -> String {
+    // Most indexed text is plain ASCII, for which all of the below is lower case alone.
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(text.len());
     for c in text.nfkc() {
         if is_ignored_mark(c) {
