@@ -218,6 +218,11 @@ impl Writer {
         if merge && let Err(e) = merge_recent_ids(&tx) {
             return fail_all(e);
         }
+        // The recent search observables move with the ids (so that the tests merging after
+        // every commit exercise the main level), and whenever they are many.
+        if let Err(e) = crate::search::merge_recent_observables(&tx, merge) {
+            return fail_all(e);
+        }
         if let Err(e) = tx.commit().map_err(backend) {
             return fail_all(e);
         }

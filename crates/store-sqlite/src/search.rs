@@ -20,7 +20,7 @@ pub(crate) fn write_search_facts(conn: &Connection, seq: i64, facts: &SearchFact
     if !facts.observables.is_empty() {
         let mut insert = conn
             .prepare_cached(
-                "INSERT INTO search_observables (seq, kind, value, lo, hi)
+                "INSERT INTO search_observables_recent (seq, kind, value, lo, hi)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )
             .map_err(backend)?;
@@ -42,6 +42,30 @@ pub(crate) fn write_search_facts(conn: &Connection, seq: i64, facts: &SearchFact
             .map_err(backend)?;
     }
     Ok(())
+}
+
+/// Rows of `search_observables_recent` that are moved into the main level together (see
+/// migration 0005): few enough that a search scans them in about a millisecond, many enough
+/// that each merge shares the pages it writes among many rows.
+pub const RECENT_OBSERVABLES_MERGE_AT: i64 = 10_000;
+
+/// Moves the recent search observables into the main level, in key order, when there are
+/// [`RECENT_OBSERVABLES_MERGE_AT`] of them or `now`.
+pub(crate) fn merge_recent_observables(conn: &Connection, now: bool) -> Result<()> {
+    let recent: i64 = conn
+        .prepare_cached("SELECT count(*) FROM search_observables_recent")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(backend)?;
+    if recent == 0 || (!now && recent < RECENT_OBSERVABLES_MERGE_AT) {
+        return Ok(());
+    }
+    conn.execute_batch(
+        "INSERT INTO search_observables (seq, kind, value, lo, hi)
+             SELECT seq, kind, value, lo, hi FROM search_observables_recent
+             ORDER BY kind, value, seq;
+         DELETE FROM search_observables_recent;",
+    )
+    .map_err(backend)
 }
 
 /// An FTS5 query of the words: each a quoted string (so nothing in it is syntax), all
@@ -78,17 +102,17 @@ fn observable_candidates(term: &ObservableTerm) -> (String, Vec<Value>) {
             args.push(range.hi.to_vec().into());
             (
                 format!(
-                    "SELECT seq FROM search_observables
+                    "SELECT seq FROM search_observables_all
                          WHERE lo IS NOT NULL AND lo BETWEEN ? AND ?
                      UNION ALL
-                     SELECT seq FROM search_observables
+                     SELECT seq FROM search_observables_all
                          WHERE lo IS NOT NULL AND lo IN ({marks}) AND hi >= ?"
                 ),
                 args,
             )
         }
         None => (
-            "SELECT seq FROM search_observables WHERE kind = ? AND value = ?".to_owned(),
+            "SELECT seq FROM search_observables_all WHERE kind = ? AND value = ?".to_owned(),
             vec![
                 term.kind.as_str().to_owned().into(),
                 term.value.clone().into(),
@@ -155,7 +179,7 @@ pub(crate) fn search(
             };
             // The same parameters, in the same order, as the candidates'.
             sql.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM search_observables o
+                " AND EXISTS (SELECT 1 FROM search_observables_all o
                     WHERE o.seq = objects.seq AND {held})"
             ));
         } else {
@@ -328,6 +352,12 @@ impl objects::Writer {
             // Entries of a version indexed at ingest meanwhile are replaced, not doubled.
             tx.execute("DELETE FROM search_text WHERE rowid = ?1", [seq])
                 .and_then(|_| tx.execute("DELETE FROM search_observables WHERE seq = ?1", [seq]))
+                .and_then(|_| {
+                    tx.execute(
+                        "DELETE FROM search_observables_recent WHERE seq = ?1",
+                        [seq],
+                    )
+                })
                 .and_then(|_| tx.execute("DELETE FROM search_tlp WHERE seq = ?1", [seq]))
                 .map_err(backend)?;
             write_search_facts(&tx, *seq, &search_facts(header, raw))?;
