@@ -52,7 +52,7 @@
         "/" +
         encodeURIComponent(event.id);
       const name = document.createElement("bdi");
-      name.textContent = event.name || event.id;
+      appendRichText(name, event.name || event.id);
       link.appendChild(name);
       item.appendChild(link);
 
@@ -83,6 +83,34 @@
       while (list.children.length > maxItems) list.removeChild(list.lastChild);
     };
     for (const kind of ["object", "sighting", "partner"]) source.addEventListener(kind, show);
+  }
+
+  // Machine values inside text, each isolated left to right (the server's `rich_text`).
+  const MACHINE_VALUE = new RegExp(
+    [
+      String.raw`\b(?:https?|hxxps?|ftp):\/\/[^\s<>"]+`,
+      String.raw`\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+\b`,
+      String.raw`\b\d{1,3}(?:\.\d{1,3}){3}(?:\/\d{1,2})?\b`,
+      String.raw`\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?\b`,
+      String.raw`\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}(?:\/\d{1,3})?`,
+      String.raw`\b[0-9a-f]{32,128}\b`,
+      String.raw`\b(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}\b`,
+    ].join("|"),
+    "gi"
+  );
+
+  function appendRichText(parent, text) {
+    let last = 0;
+    for (const match of text.matchAll(MACHINE_VALUE)) {
+      parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+      const value = document.createElement("bdi");
+      value.className = "value";
+      value.dir = "ltr";
+      value.textContent = match[0];
+      parent.appendChild(value);
+      last = match.index + match[0].length;
+    }
+    parent.appendChild(document.createTextNode(text.slice(last)));
   }
 
   function formatTime(text) {

@@ -4,7 +4,7 @@
 use crate::WebState;
 use crate::auth::SignedIn;
 use crate::i18n::{Lang, M, format_count, format_day};
-use crate::layout::{self, Nav, shell, tlp_badge, value};
+use crate::layout::{self, Nav, rich_text, shell, tlp_badge, value};
 use crate::summary::Summary;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -108,7 +108,7 @@ fn feed_item(lang: Lang, hit: &SearchHit) -> Markup {
     html! {
         li class=(format!("feed-item kind-{kind}")) data-id=(meta.id) {
             span.kind { (lang.t(label)) }
-            a href=(href) { bdi { (summary.name.as_deref().unwrap_or(&meta.id)) } }
+            a href=(href) { bdi { (rich_text(summary.name.as_deref().unwrap_or(&meta.id))) } }
             span.type { (meta.object_type) }
             (tlp_badge(lang, summary.tlp.map(|t| t.name())))
             (layout::time(lang, meta.date_added.to_timestamp()))

@@ -199,7 +199,7 @@ fn result(lang: Lang, hit: &SearchHit) -> Markup {
     let summary = Summary::of(hit.record.raw.as_deref());
     html! {
         li.hit data-id=(meta.id) {
-            a.hit-link href=(href) { bdi { (summary.name.as_deref().unwrap_or(&meta.id)) } }
+            a.hit-link href=(href) { bdi { (rich_text(summary.name.as_deref().unwrap_or(&meta.id))) } }
             " "
             span.type { (meta.object_type) }
             " "
