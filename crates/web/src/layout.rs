@@ -204,6 +204,16 @@ pub fn not_found(lang: Lang) -> Response {
     )
 }
 
+/// A form refused for its CSRF token or origin (a stale page, or another site's form).
+pub fn form_refused(lang: Lang) -> Response {
+    error_page(
+        lang,
+        StatusCode::FORBIDDEN,
+        M::ForbiddenTitle,
+        lang.t(M::FormExpired),
+    )
+}
+
 pub fn error_page(lang: Lang, status: StatusCode, title: M, text: &str) -> Response {
     let body = html! {
         section.panel.error-page {

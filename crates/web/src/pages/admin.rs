@@ -203,12 +203,7 @@ where
         return layout::not_found(lang);
     }
     if !check_form(headers, &user.session.csrf, Some(csrf)) {
-        return layout::error_page(
-            lang,
-            StatusCode::FORBIDDEN,
-            M::ForbiddenTitle,
-            lang.t(M::FormExpired),
-        );
+        return layout::form_refused(lang);
     }
     match action(state.clone()).await {
         Ok(Some(secret)) => render(&state, &user, Outcome::Token(secret), StatusCode::OK).await,

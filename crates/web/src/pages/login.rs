@@ -184,12 +184,7 @@ pub async fn sign_out(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     if !check_form(&headers, &user.session.csrf, Some(&form.csrf)) {
-        return layout::error_page(
-            user.lang,
-            StatusCode::FORBIDDEN,
-            M::ForbiddenTitle,
-            user.lang.t(M::FormExpired),
-        );
+        return layout::form_refused(user.lang);
     }
     if let Some(secret) = cookie(&headers, SESSION_COOKIE)
         && let Err(e) = state.node.close_session(&secret).await
@@ -236,12 +231,7 @@ pub async fn set_language(
     };
     if let Some(session) = session {
         if !check_form(&headers, &session.csrf, Some(&form.csrf)) {
-            return layout::error_page(
-                current,
-                StatusCode::FORBIDDEN,
-                M::ForbiddenTitle,
-                current.t(M::FormExpired),
-            );
+            return layout::form_refused(current);
         }
         if let Err(e) = state
             .node

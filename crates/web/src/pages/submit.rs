@@ -68,6 +68,41 @@ async fn writable(
     Ok(out)
 }
 
+/// The page again with the submission refused for `why`, what was typed kept; faults of the
+/// node are its error page instead.
+async fn refused(
+    state: &WebState,
+    user: &SignedIn,
+    form: &IndicatorForm,
+    why: Result<String, ServiceError>,
+) -> Response {
+    match why {
+        Ok(why) => {
+            render(
+                state,
+                user,
+                form,
+                Outcome::Refused(why),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+        Err(e @ (ServiceError::Internal(_) | ServiceError::Unavailable(_))) => {
+            layout::service_error(user.lang, e)
+        }
+        Err(e) => {
+            render(
+                state,
+                user,
+                form,
+                Outcome::Refused(e.to_string()),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+    }
+}
+
 pub async fn page(State(state): State<WebState>, user: SignedIn) -> Response {
     render(
         &state,
@@ -245,20 +280,14 @@ pub async fn indicator(
 ) -> Response {
     let lang = user.lang;
     if !check_form(&headers, &user.session.csrf, Some(&form.csrf)) {
-        return layout::error_page(
-            lang,
-            StatusCode::FORBIDDEN,
-            M::ForbiddenTitle,
-            lang.t(M::FormExpired),
-        );
+        return layout::form_refused(lang);
     }
     let Some((root, collection)) = parse_collection(&form.collection) else {
-        return render(
+        return refused(
             &state,
             &user,
             &form,
-            Outcome::Refused(user.lang.t(M::ChooseCollection).into()),
-            StatusCode::BAD_REQUEST,
+            Ok(user.lang.t(M::ChooseCollection).into()),
         )
         .await;
     };
@@ -272,14 +301,7 @@ pub async fn indicator(
     let json = match indicator_json(&form, author.as_deref()) {
         Ok(j) => j,
         Err(why) => {
-            return render(
-                &state,
-                &user,
-                &form,
-                Outcome::Refused(why),
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
+            return refused(&state, &user, &form, Ok(why)).await;
         }
     };
     let raw = match RawValue::from_string(json) {
@@ -307,28 +329,9 @@ pub async fn indicator(
                 .first()
                 .and_then(|f| f.message.clone())
                 .unwrap_or_default();
-            render(
-                &state,
-                &user,
-                &form,
-                Outcome::Refused(why),
-                StatusCode::BAD_REQUEST,
-            )
-            .await
+            refused(&state, &user, &form, Ok(why)).await
         }
-        Err(e @ (ServiceError::Internal(_) | ServiceError::Unavailable(_))) => {
-            layout::service_error(lang, e)
-        }
-        Err(e) => {
-            render(
-                &state,
-                &user,
-                &form,
-                Outcome::Refused(e.to_string()),
-                StatusCode::BAD_REQUEST,
-            )
-            .await
-        }
+        Err(e) => refused(&state, &user, &form, Err(e)).await,
     }
 }
 
@@ -340,24 +343,18 @@ pub async fn bundle(
 ) -> Response {
     let lang = user.lang;
     if !check_form(&headers, &user.session.csrf, Some(&form.csrf)) {
-        return layout::error_page(
-            lang,
-            StatusCode::FORBIDDEN,
-            M::ForbiddenTitle,
-            lang.t(M::FormExpired),
-        );
+        return layout::form_refused(lang);
     }
     let keep = IndicatorForm {
         collection: form.collection.clone(),
         ..IndicatorForm::default()
     };
     let Some((root, collection)) = parse_collection(&form.collection) else {
-        return render(
+        return refused(
             &state,
             &user,
             &keep,
-            Outcome::Refused(user.lang.t(M::ChooseCollection).into()),
-            StatusCode::BAD_REQUEST,
+            Ok(user.lang.t(M::ChooseCollection).into()),
         )
         .await;
     };
@@ -376,14 +373,7 @@ pub async fn bundle(
     let objects = match tanseeq_stix::bundle::envelope_objects(&form.bundle) {
         Ok(objects) => objects,
         Err(e) => {
-            return render(
-                &state,
-                &user,
-                &keep,
-                Outcome::Refused(e.to_string()),
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
+            return refused(&state, &user, &keep, Ok(e.to_string())).await;
         }
     };
     match state
@@ -401,19 +391,7 @@ pub async fn bundle(
             )
             .await
         }
-        Err(e @ (ServiceError::Internal(_) | ServiceError::Unavailable(_))) => {
-            layout::service_error(lang, e)
-        }
-        Err(e) => {
-            render(
-                &state,
-                &user,
-                &keep,
-                Outcome::Refused(e.to_string()),
-                StatusCode::BAD_REQUEST,
-            )
-            .await
-        }
+        Err(e) => refused(&state, &user, &keep, Err(e)).await,
     }
 }
 
